@@ -1,0 +1,2 @@
+// aiw: placeholder until the CLI lands.
+int main() { return 0; }

@@ -1,0 +1,62 @@
+#include "obs/histogram.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace aiw::obs {
+
+int Histogram::bucket_of(int64_t ns) {
+  const uint64_t min_value = uint64_t{1} << kMinExp;
+  uint64_t v = static_cast<uint64_t>(std::max<int64_t>(ns, 0));
+  if (v < min_value) v = min_value;
+  int exp = std::bit_width(v) - 1;  // floor(log2 v)
+  if (exp > kMaxExp) return kBuckets - 1;
+  int sub = static_cast<int>((v >> (exp - kSubBits)) & (kSub - 1));
+  return (exp - kMinExp) * kSub + sub;
+}
+
+int64_t Histogram::upper_bound_of(int bucket) {
+  int exp = bucket / kSub + kMinExp;
+  int sub = bucket % kSub;
+  uint64_t base = uint64_t{1} << exp;
+  uint64_t step = base >> kSubBits;
+  return static_cast<int64_t>(base + step * static_cast<uint64_t>(sub + 1));
+}
+
+void Histogram::record_ns(int64_t nanoseconds) {
+  buckets_[bucket_of(nanoseconds)].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(static_cast<uint64_t>(std::max<int64_t>(nanoseconds, 0)),
+                    std::memory_order_relaxed);
+}
+
+int64_t Histogram::quantile_ns(double q) const {
+  uint64_t total = 0;
+  for (const auto& b : buckets_) total += b.load(std::memory_order_relaxed);
+  if (total == 0) return 0;
+  q = std::clamp(q, 0.0, 1.0);
+  uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(q * static_cast<double>(total) + 0.5));
+  uint64_t seen = 0;
+  for (int i = 0; i < kBuckets; ++i) {
+    seen += buckets_[i].load(std::memory_order_relaxed);
+    if (seen >= rank) return upper_bound_of(i);
+  }
+  return upper_bound_of(kBuckets - 1);
+}
+
+uint64_t Histogram::count_at_most(int64_t upper_ns) const {
+  uint64_t n = 0;
+  for (int i = 0; i < kBuckets; ++i) {
+    if (upper_bound_of(i) > upper_ns) break;
+    n += buckets_[i].load(std::memory_order_relaxed);
+  }
+  return n;
+}
+
+void Histogram::reset() {
+  for (auto& b : buckets_) b.store(0, std::memory_order_relaxed);
+  count_.store(0, std::memory_order_relaxed);
+  sum_ns_.store(0, std::memory_order_relaxed);
+}
+
+}  // namespace aiw::obs
