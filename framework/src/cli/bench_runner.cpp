@@ -1,0 +1,178 @@
+#include "cli/bench_runner.h"
+
+#include "cli/common.h"
+#include "cli/job_id.h"
+
+#include <sys/resource.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+namespace aiw::cli {
+namespace {
+
+long status_field(const char* key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  std::string prefix = std::string(key) + ":";
+  while (std::getline(in, line))
+    if (line.rfind(prefix, 0) == 0) return std::atol(line.c_str() + prefix.size());
+  return 0;
+}
+
+double cpu_seconds_now() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+struct Driver {
+  Driver(engine::Engine& e, const BenchOptions& o) : engine(e), options(o) {}
+  engine::Engine& engine;
+  const BenchOptions& options;
+  std::atomic<long long> submitted{0};
+  std::atomic<long long> finished{0};
+  std::atomic<long long> failed{0};
+  std::mutex error_mu;
+  std::string first_error;
+
+  void submit_next() {
+    long long n = submitted.fetch_add(1);
+    if (n >= options.jobs) return;
+    engine::JobRequest r;
+    r.id = "bench-" + std::to_string(n);
+    r.input_json = options.input_json;
+    r.on_done = [this](engine::JobResult&& result) {
+      if (result.status != engine::JobResult::Status::kCompleted) {
+        if (failed.fetch_add(1) == 0) {
+          std::lock_guard lock(error_mu);
+          first_error = result.error;
+        }
+      }
+      finished.fetch_add(1);
+      submit_next();  // keeps `concurrency` jobs in flight
+    };
+    engine.submit(std::move(r));
+  }
+};
+
+void draw_progress(long long done, long long total, double seconds) {
+  constexpr int kWidth = 30;
+  int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
+  std::string bar(static_cast<size_t>(filled), '#');
+  bar.resize(kWidth, ' ');
+  double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+  std::fprintf(stderr, "\r[%s] %lld/%lld jobs  %.0f jobs/s  %.1f s", bar.c_str(), done, total,
+               rate, seconds);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+long current_threads() { return status_field("Threads"); }
+long peak_rss_kb() { return status_field("VmHWM"); }
+
+BenchReport run_bench(engine::Engine& engine, const BenchOptions& options) {
+  Driver driver(engine, options);
+  BenchReport report;
+  report.jobs = options.jobs;
+  std::atomic<bool> running{true};
+  std::atomic<long> threads_peak{current_threads()};
+  auto start = std::chrono::steady_clock::now();
+  double cpu_start = cpu_seconds_now();
+  // A sampler for the thread count and the progress bar; it sleeps, never a graph thread.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::thread sampler([&] {
+    std::unique_lock lock(mu);
+    while (running.load()) {
+      long t = current_threads();
+      if (t > threads_peak.load()) threads_peak.store(t);
+      if (options.progress) {
+        double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        draw_progress(driver.finished.load(), options.jobs, s);
+      }
+      cv.wait_for(lock, std::chrono::milliseconds(100));
+    }
+  });
+  long long first_wave = std::min(options.concurrency, options.jobs);
+  for (long long i = 0; i < first_wave; ++i) driver.submit_next();
+  engine.wait_idle();
+  report.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.cpu_seconds = cpu_seconds_now() - cpu_start;
+  {
+    std::lock_guard lock(mu);
+    running.store(false);
+  }
+  cv.notify_all();
+  sampler.join();
+  if (options.progress) {
+    draw_progress(driver.finished.load(), options.jobs, report.wall_seconds);
+    std::fprintf(stderr, "\n");
+  }
+  long t = current_threads();
+  report.threads_peak = std::max(threads_peak.load(), t);
+  report.peak_rss_kb = peak_rss_kb();
+  report.failed = driver.failed.load();
+  report.completed = driver.finished.load() - report.failed;
+  report.first_error = driver.first_error;
+  return report;
+}
+
+void print_bench_report(const engine::Engine& engine, const BenchReport& r, FILE* out) {
+  double rate = r.wall_seconds > 0 ? static_cast<double>(r.completed + r.failed) / r.wall_seconds : 0;
+  std::fprintf(out,
+               "pipeline %s: %lld jobs (%lld completed, %lld failed) in %.3f s = %.0f jobs/s\n"
+               "cpu %.3f s (%.2f us/job), threads peak %ld, peak RSS %.1f MB\n\n",
+               engine.spec().name.c_str(), r.jobs, r.completed, r.failed, r.wall_seconds, rate,
+               r.cpu_seconds, r.jobs > 0 ? r.cpu_seconds * 1e6 / static_cast<double>(r.jobs) : 0,
+               r.threads_peak, static_cast<double>(r.peak_rss_kb) / 1024.0);
+  std::fprintf(out, "%-16s %-20s %10s %10s %10s %10s %8s %8s\n", "stage", "type", "jobs/s",
+               "p50 ms", "p95 ms", "p99 ms", "errors", "retries");
+  for (const auto& m : engine.stage_metrics()) {
+    double ok = static_cast<double>(m->succeeded.load());
+    std::fprintf(out, "%-16s %-20s %10.0f %10s %10s %10s %8llu %8llu\n", m->stage.c_str(),
+                 m->stage_type.c_str(), r.wall_seconds > 0 ? ok / r.wall_seconds : 0,
+                 format_ms(static_cast<double>(m->latency.quantile_ns(0.50))).c_str(),
+                 format_ms(static_cast<double>(m->latency.quantile_ns(0.95))).c_str(),
+                 format_ms(static_cast<double>(m->latency.quantile_ns(0.99))).c_str(),
+                 static_cast<unsigned long long>(m->failed.load()),
+                 static_cast<unsigned long long>(m->retried.load()));
+  }
+  if (!r.first_error.empty()) std::fprintf(out, "\nfirst error: %s\n", r.first_error.c_str());
+}
+
+std::string bench_report_json(const engine::Engine& engine, const BenchReport& r) {
+  char head[512];
+  std::snprintf(head, sizeof head,
+                "{\"pipeline\":\"%s\",\"jobs\":%lld,\"completed\":%lld,\"failed\":%lld,"
+                "\"wall_seconds\":%.6f,\"cpu_seconds\":%.6f,\"threads_peak\":%ld,"
+                "\"peak_rss_kb\":%ld,\"stages\":[",
+                engine.spec().name.c_str(), r.jobs, r.completed, r.failed, r.wall_seconds,
+                r.cpu_seconds, r.threads_peak, r.peak_rss_kb);
+  std::string out = head;
+  bool first = true;
+  for (const auto& m : engine.stage_metrics()) {
+    char row[512];
+    std::snprintf(row, sizeof row,
+                  "%s{\"id\":\"%s\",\"type\":\"%s\",\"succeeded\":%llu,\"failed\":%llu,"
+                  "\"p50_ns\":%lld,\"p95_ns\":%lld,\"p99_ns\":%lld}",
+                  first ? "" : ",", m->stage.c_str(), m->stage_type.c_str(),
+                  static_cast<unsigned long long>(m->succeeded.load()),
+                  static_cast<unsigned long long>(m->failed.load()),
+                  static_cast<long long>(m->latency.quantile_ns(0.50)),
+                  static_cast<long long>(m->latency.quantile_ns(0.95)),
+                  static_cast<long long>(m->latency.quantile_ns(0.99)));
+    out += row;
+    first = false;
+  }
+  return out + "]}";
+}
+
+}  // namespace aiw::cli

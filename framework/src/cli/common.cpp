@@ -1,0 +1,30 @@
+#include "cli/common.h"
+
+#include "pipeline/loader.h"
+
+#include <cstdio>
+
+namespace aiw::cli {
+
+std::unique_ptr<plugin::PluginRegistry> load_plugins() {
+  auto registry = std::make_unique<plugin::PluginRegistry>();
+  registry->load_default();
+  for (const std::string& refusal : registry->refusals())
+    std::fprintf(stderr, "warning: %s\n", refusal.c_str());
+  return registry;
+}
+
+std::optional<pipeline::PipelineSpec> load_pipeline(const std::string& path,
+                                                    const plugin::PluginRegistry& registry) {
+  pipeline::LoadResult loaded = pipeline::load_pipeline_file(path, registry);
+  for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+  return std::move(loaded.spec);
+}
+
+std::string format_ms(double nanoseconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", nanoseconds / 1e6);
+  return buf;
+}
+
+}  // namespace aiw::cli

@@ -1,0 +1,170 @@
+#include "engine/call.h"
+
+#include "engine/job.h"
+#include "engine/stage_node.h"
+#include "obs/log.h"
+
+#include <algorithm>
+#include <limits>
+
+aiw_call::aiw_call(aiw::engine::Job* job_in, aiw::engine::StageNode* node_in, int64_t deadline)
+    : job(job_in), node(node_in), start_ns(aiw::engine::now_ns()), deadline_ns(deadline) {
+  job->retain();
+}
+
+aiw_call::~aiw_call() { job->release(); }
+
+namespace aiw::engine {
+namespace {
+
+net::IoLoop& loop_of(aiw_call* call) { return *call->job->core()->loop; }
+
+void log_second_end(aiw_call* call, int previous_state, const CallOutcome& outcome) {
+  const std::string& stage = call->node->spec().id;
+  const std::string& job = call->job->request().id;
+  if (previous_state == aiw_call::kEndedByPlugin && outcome.from_plugin) {
+    obs::log(obs::LogLevel::kWarn,
+             "a stage ended its call twice; the second end was ignored (a plugin bug)",
+             {{"stage", stage}, {"job", job}});
+  } else {
+    // The usual race: a timeout or cancel ended the call just before the plugin did.
+    obs::log(obs::LogLevel::kDebug, "a stage ended its call after it had been ended; ignored",
+             {{"stage", stage}, {"job", job}});
+  }
+}
+
+void erase_op(aiw_call* call, uint64_t token) {
+  std::lock_guard lock(call->mu);
+  auto& ops = call->ops;
+  auto it = std::find_if(ops.begin(), ops.end(), [&](const auto& op) { return op.token == token; });
+  if (it != ops.end()) ops.erase(it);
+}
+
+}  // namespace
+
+bool end_call(aiw_call* call, CallOutcome outcome) {
+  int expected = aiw_call::kOpen;
+  int next = outcome.from_plugin ? aiw_call::kEndedByPlugin : aiw_call::kEndedByHost;
+  if (!call->state.compare_exchange_strong(expected, next, std::memory_order_acq_rel)) {
+    log_second_end(call, expected, outcome);
+    return false;
+  }
+  std::vector<aiw_call::PendingOp> ops;
+  net::IoLoop::TimerId timeout = 0;
+  {
+    std::lock_guard lock(call->mu);
+    ops.swap(call->ops);
+    timeout = call->timeout_timer;
+    call->timeout_timer = 0;
+  }
+  net::IoLoop& loop = loop_of(call);
+  if (timeout != 0 && loop.cancel_timer(timeout)) call->release();  // the timer's reference
+  for (const auto& op : ops) {
+    if (op.is_http) {
+      loop.cancel_http(op.id);  // its callback runs with AIW_HTTP_CANCELLED and releases
+    } else if (loop.cancel_timer(op.id)) {
+      loop.post([op, call] {
+        op.timer_cb(op.user, call, 1);
+        call->release();
+      });
+    }
+  }
+  call->node->on_call_end(call, std::move(outcome));
+  call->release();  // the "until ended" reference
+  return true;
+}
+
+void arm_call_timeout(aiw_call* call) {
+  if (call->deadline_ns == 0) return;
+  std::lock_guard lock(call->mu);
+  if (call->ended()) return;
+  call->retain();
+  auto delay = std::chrono::nanoseconds(std::max<int64_t>(0, call->deadline_ns - now_ns()));
+  call->timeout_timer = loop_of(call).add_timer(
+      std::chrono::ceil<std::chrono::milliseconds>(delay), [call] {
+        {
+          std::lock_guard inner(call->mu);
+          call->timeout_timer = 0;
+        }
+        CallOutcome timeout;
+        timeout.kind = CallOutcome::Kind::kError;
+        timeout.error_kind = ErrorKind::kRetryable;
+        timeout.message = call->deadline_is_job
+                              ? "did not finish before the job's deadline"
+                              : "did not finish within its timeout of " +
+                                    std::to_string(call->node->spec().timeout_ms) + " ms";
+        end_call(call, std::move(timeout));
+        call->release();
+      });
+}
+
+void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callback cb, void* user) {
+  net::HttpRequest r;
+  r.method = request->method ? request->method : "GET";
+  r.url = request->url ? request->url : "";
+  for (size_t i = 0; i < request->header_count; ++i) {
+    const auto& h = request->headers[i];
+    if (h.name && h.value) r.headers.emplace_back(h.name, h.value);
+  }
+  if (request->body) r.body.assign(request->body, request->body_len);
+  r.timeout = std::chrono::milliseconds(request->timeout_ms);
+  if (request->max_response_bytes > 0) r.max_response_bytes = request->max_response_bytes;
+
+  net::IoLoop& loop = loop_of(call);
+  std::lock_guard lock(call->mu);
+  call->retain();  // released after the callback
+  if (call->ended()) {
+    loop.post([call, cb, user] {
+      aiw_http_response resp{};
+      resp.struct_size = sizeof resp;
+      resp.outcome = AIW_HTTP_CANCELLED;
+      resp.error = "the call had already ended when the request was made";
+      resp.body = "";
+      cb(user, call, &resp);
+      call->release();
+    });
+    return;
+  }
+  uint64_t token = ++call->next_token;
+  uint64_t id = loop.http(std::move(r), [call, cb, user, token](net::HttpResponse&& response) {
+    erase_op(call, token);
+    std::vector<aiw_http_header> headers;
+    headers.reserve(response.headers.size());
+    for (const auto& [name, value] : response.headers) headers.push_back({name.c_str(), value.c_str()});
+    aiw_http_response resp{};
+    resp.struct_size = sizeof resp;
+    resp.outcome = response.outcome;
+    resp.status = response.status;
+    resp.error = response.error.c_str();
+    resp.headers = headers.data();
+    resp.header_count = headers.size();
+    resp.body = response.body.data();
+    resp.body_len = response.body.size();
+    resp.total_seconds = response.total_seconds;
+    cb(user, call, &resp);
+    call->release();
+  });
+  call->ops.push_back({true, id, token, nullptr, user});
+}
+
+void call_after(aiw_call* call, uint64_t delay_ms, aiw_timer_callback cb, void* user) {
+  net::IoLoop& loop = loop_of(call);
+  std::lock_guard lock(call->mu);
+  call->retain();  // released after the callback
+  if (call->ended()) {
+    loop.post([call, cb, user] {
+      cb(user, call, 1);
+      call->release();
+    });
+    return;
+  }
+  uint64_t token = ++call->next_token;
+  uint64_t id = loop.add_timer(std::chrono::milliseconds(delay_ms), [call, cb, user, token] {
+    erase_op(call, token);
+    cb(user, call, call->ended() ? 1 : 0);
+    call->release();
+  });
+  call->ops.push_back({false, id, token, cb, user});
+}
+
+}  // namespace aiw::engine

@@ -1,0 +1,81 @@
+// aiw_call: one invocation of one stage for one job, the handle a plugin holds.
+//
+// Rules it enforces for the plugin ABI:
+// - The first end (complete, fail, timeout, cancel) wins; later ends are ignored and logged.
+// - Ending the call aborts the HTTP exchanges and timers it started; each of their callbacks
+//   still runs exactly once (with "cancelled"), on the I/O thread.
+// - The handle stays valid until it is ended and every such callback has run (refcount).
+#pragma once
+
+#include "engine/job_result.h"
+#include "net/io_loop.h"
+
+#include <aiw/abi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace aiw::engine {
+class Job;
+class StageNode;
+
+// How a call ended.
+struct CallOutcome {
+  enum class Kind { kOk, kError, kAborted };
+  Kind kind = Kind::kOk;
+  std::string output_json;      // kOk
+  ErrorKind error_kind = ErrorKind::kNone;  // kError
+  std::string message;          // kError / kAborted
+  int64_t retry_after_ms = -1;
+  bool from_plugin = false;     // ended by the plugin itself (not timeout or abort)
+};
+}  // namespace aiw::engine
+
+struct aiw_call {
+  aiw_call(aiw::engine::Job* job, aiw::engine::StageNode* node, int64_t deadline_ns);
+  ~aiw_call();
+
+  void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
+  void release() {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  std::atomic<int> refs{1};  // the "not yet ended" reference
+  aiw::engine::Job* job;     // retained
+  aiw::engine::StageNode* node;
+  int64_t start_ns;
+  int64_t deadline_ns;       // steady clock; 0 = none
+  bool deadline_is_job = false;  // the deadline is the job's, not the stage's timeout
+
+  enum State { kOpen = 0, kEndedByPlugin = 1, kEndedByHost = 2 };
+  std::atomic<int> state{kOpen};
+  bool ended() const { return state.load(std::memory_order_acquire) != kOpen; }
+
+  // An HTTP exchange or timer the plugin started and whose callback has not run yet.
+  struct PendingOp {
+    bool is_http;
+    uint64_t id;     // the IoLoop's request or timer id
+    uint64_t token;  // this call's own id for it
+    aiw_timer_callback timer_cb;  // timers only
+    void* user;
+  };
+  std::mutex mu;  // guards ops, next_token and timeout_timer
+  std::vector<PendingOp> ops;
+  uint64_t next_token = 0;
+  aiw::net::IoLoop::TimerId timeout_timer = 0;
+};
+
+namespace aiw::engine {
+
+// Ends the call once; returns false (and logs) when it had already ended.
+bool end_call(aiw_call* call, CallOutcome outcome);
+// Arms the stage timeout / job deadline timer for a call that did not end inside invoke().
+void arm_call_timeout(aiw_call* call);
+// Plugin-facing operations behind the host API.
+void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callback cb, void* user);
+void call_after(aiw_call* call, uint64_t delay_ms, aiw_timer_callback cb, void* user);
+
+}  // namespace aiw::engine

@@ -1,0 +1,159 @@
+#include "engine/engine.h"
+
+#include "engine/engine_core.h"
+#include "engine/job.h"
+#include "engine/stage_node.h"
+#include "net/io_loop.h"
+#include "obs/log.h"
+#include "plugin/registry.h"
+
+namespace aiw::engine {
+
+struct Engine::Impl {
+  std::unique_ptr<EngineCore> core;
+};
+
+namespace {
+
+// Creates a stage's plugin instance from its `with` block as written.
+Result<void*> create_instance(const pipeline::StageSpec& stage, const plugin::StageTypeInfo& type) {
+  char error[1024] = {0};
+  void* instance = nullptr;
+  try {
+    instance = type.raw->create(stage.with_json.data(), stage.with_json.size(), error, sizeof error);
+  } catch (const std::exception& e) {
+    return Status::error("stage '" + stage.id + "' (" + stage.uses + "): the plugin threw while "
+                         "creating it: " + e.what());
+  } catch (...) {
+    return Status::error("stage '" + stage.id + "' (" + stage.uses + "): the plugin threw while "
+                         "creating it");
+  }
+  if (instance == nullptr) {
+    std::string why = error[0] ? error : "it gave no reason";
+    return Status::error("stage '" + stage.id + "' (" + stage.uses + ") could not be created by "
+                         "plugin " + type.plugin_file + ": " + why);
+  }
+  return instance;
+}
+
+void wire(EngineCore& core) {
+  using namespace tbb::flow;
+  std::vector<bool> has_successor(core.nodes.size(), false);
+  for (size_t i = 0; i < core.nodes.size(); ++i) {
+    const auto& needs = core.spec.stages[i].needs;
+    if (needs.empty()) core.roots.push_back(i);
+    for (size_t up : needs) {
+      make_edge(core.nodes[up]->exec(), core.nodes[i]->entry());
+      has_successor[up] = true;
+    }
+  }
+  for (size_t i = 0; i < core.nodes.size(); ++i) {
+    if (!has_successor[i]) {
+      make_edge(core.nodes[i]->exec(), *core.finish);
+      ++core.terminal_count;
+    }
+  }
+}
+
+void mark_needed_outputs(EngineCore& core) {
+  for (const auto& stage : core.spec.stages)
+    for (size_t r : stage.with.referenced_stages()) core.nodes[r]->set_output_needed();
+  for (size_t r : core.spec.output.referenced_stages()) core.nodes[r]->set_output_needed();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> Engine::create(pipeline::PipelineSpec spec,
+                                              const plugin::PluginRegistry& registry,
+                                              net::IoLoop* loop) {
+  auto core = std::make_unique<EngineCore>(std::move(spec), loop ? loop : &net::IoLoop::shared());
+  for (size_t i = 0; i < core->spec.stages.size(); ++i) {
+    const pipeline::StageSpec& stage = core->spec.stages[i];
+    const plugin::StageTypeInfo* type = registry.find(stage.uses);
+    if (type == nullptr) {
+      return Status::error("stage '" + stage.id + "' uses stage type '" + stage.uses +
+                           "', which no loaded plugin provides (is its .so on AIW_PLUGIN_PATH?)");
+    }
+    auto metrics = std::make_unique<obs::StageMetrics>();
+    metrics->pipeline = core->spec.name;
+    metrics->stage = stage.id;
+    metrics->stage_type = stage.uses;
+    core->metrics.push_back(std::move(metrics));
+    Result<void*> instance = create_instance(stage, *type);
+    if (!instance.ok()) return instance.status();
+    core->nodes.push_back(std::make_unique<StageNode>(*core, i, type->raw, *instance));
+  }
+  EngineCore* raw = core.get();
+  core->finish = std::make_unique<tbb::flow::function_node<Job*>>(
+      core->graph, tbb::flow::unlimited, [raw](Job* job) {
+        if (job->terminals_left.fetch_sub(1, std::memory_order_acq_rel) == 1) raw->finalize(job);
+        return tbb::flow::continue_msg();
+      });
+  wire(*core);
+  mark_needed_outputs(*core);
+  auto impl = std::make_unique<Impl>();
+  impl->core = std::move(core);
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Engine::~Engine() { impl_->core->graph.wait_for_all(); }
+
+JobHandle Engine::submit(JobRequest request) {
+  EngineCore& core = *impl_->core;
+  size_t n = core.spec.stages.size();
+  Job* job = new Job(&core, std::move(request), n);  // its one reference is the graph's
+  for (size_t i = 0; i < n; ++i)
+    job->stage(i).pending_needs.store(static_cast<int>(core.spec.stages[i].needs.size()),
+                                      std::memory_order_relaxed);
+  job->terminals_left.store(core.terminal_count, std::memory_order_relaxed);
+  JobHandle handle(job);
+
+  const std::string& text = job->request().input_json;
+  job->input().Parse(text.data(), text.size());
+  if (job->input().HasParseError()) {
+    job->fail(JobResult::Status::kFailed, ErrorKind::kPermanent,
+              "the job's input is not valid JSON (at character " +
+                  std::to_string(job->input().GetErrorOffset()) + ")",
+              "", -1);
+  } else if (Status valid = core.validate_input(job->input()); !valid.ok()) {
+    job->fail(JobResult::Status::kFailed, ErrorKind::kPermanent, valid.message(), "", -1);
+  }
+  core.arm_deadline(job);
+  // Even a job that already failed crosses the graph (every stage skips it), so that there is
+  // one way for a job to finish.
+  for (size_t r : core.roots) core.nodes[r]->entry().try_put(job);
+  return handle;
+}
+
+void Engine::wait_idle() { impl_->core->graph.wait_for_all(); }
+
+const pipeline::PipelineSpec& Engine::spec() const { return impl_->core->spec; }
+
+const std::vector<std::unique_ptr<obs::StageMetrics>>& Engine::stage_metrics() const {
+  return impl_->core->metrics;
+}
+
+JobHandle::JobHandle(Job* job) : job_(job) {
+  if (job_) job_->retain();
+}
+JobHandle::~JobHandle() {
+  if (job_) job_->release();
+}
+JobHandle::JobHandle(const JobHandle& other) : job_(other.job_) {
+  if (job_) job_->retain();
+}
+JobHandle& JobHandle::operator=(const JobHandle& other) {
+  if (this != &other) {
+    if (other.job_) other.job_->retain();
+    if (job_) job_->release();
+    job_ = other.job_;
+  }
+  return *this;
+}
+void JobHandle::cancel(const std::string& reason) {
+  if (job_) job_->fail(JobResult::Status::kCancelled, ErrorKind::kCancelled, reason, "", -1);
+}
+
+}  // namespace aiw::engine

@@ -1,0 +1,131 @@
+#include "engine/engine_core.h"
+
+#include "engine/job.h"
+#include "engine/stage_node.h"
+#include "net/io_loop.h"
+#include "obs/log.h"
+
+namespace aiw::engine {
+
+const char* to_string(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kNone: return "none";
+    case ErrorKind::kRetryable: return "retryable";
+    case ErrorKind::kPermanent: return "permanent";
+    case ErrorKind::kCancelled: return "cancelled";
+  }
+  return "none";
+}
+
+const char* to_string(JobResult::Status status) {
+  switch (status) {
+    case JobResult::Status::kCompleted: return "completed";
+    case JobResult::Status::kFailed: return "failed";
+    case JobResult::Status::kCancelled: return "cancelled";
+  }
+  return "failed";
+}
+
+namespace {
+
+const char* to_string(StageStatus status) {
+  switch (status) {
+    case StageStatus::kPending: return "pending";
+    case StageStatus::kOk: return "ok";
+    case StageStatus::kFailed: return "failed";
+    case StageStatus::kSkipped: return "skipped";
+    case StageStatus::kAborted: return "aborted";
+  }
+  return "pending";
+}
+
+}  // namespace
+
+EngineCore::EngineCore(pipeline::PipelineSpec spec_in, net::IoLoop* loop_in)
+    : spec(std::move(spec_in)), loop(loop_in) {}
+
+EngineCore::~EngineCore() { graph.wait_for_all(); }
+
+void EngineCore::arm_deadline(Job* job) {
+  int64_t deadline_ms = job->request().deadline.count() > 0 ? job->request().deadline.count()
+                                                             : spec.deadline_ms;
+  if (deadline_ms <= 0) return;
+  job->set_deadline_ns(job->start_ns() + deadline_ms * 1000000);
+  job->retain();  // the timer's reference
+  job->deadline_timer = loop->add_timer(std::chrono::milliseconds(deadline_ms), [job, deadline_ms] {
+    job->fail(JobResult::Status::kFailed, ErrorKind::kRetryable,
+              "the job did not finish within its deadline of " + std::to_string(deadline_ms) +
+                  " ms",
+              "", -1);
+    job->release();
+  });
+}
+
+void EngineCore::wake_retries(Job* job) {
+  for (auto& node : nodes) {
+    net::IoLoop::TimerId id = job->stage(node->index()).retry_timer.exchange(0);
+    if (id != 0 && loop->cancel_timer(id)) node->retry_now(job);
+  }
+}
+
+void EngineCore::stage_finished(Job* job, size_t stage_index) {
+  int done = job->stages_done.fetch_add(1, std::memory_order_acq_rel) + 1;
+  const auto& on_progress = job->request().on_progress;
+  if (on_progress) on_progress(spec.stages[stage_index].id, done, static_cast<int>(nodes.size()));
+}
+
+void EngineCore::finalize(Job* job) {
+  if (job->deadline_timer != 0 && loop->cancel_timer(job->deadline_timer)) job->release();
+  Job::Ending ending = job->finish();
+  JobResult result;
+  result.duration_ns = now_ns() - job->start_ns();
+  result.stages.reserve(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    StageState& st = job->stage(i);
+    StageTiming t;
+    t.id = spec.stages[i].id;
+    t.status = to_string(st.status);
+    t.attempts = st.attempts;
+    if (st.attempts > 0) {
+      t.start_ns = st.start_ns - job->start_ns();
+      t.duration_ns = st.end_ns > st.start_ns ? st.end_ns - st.start_ns : 0;
+    }
+    t.error = st.error;
+    result.stages.push_back(std::move(t));
+  }
+  if (ending.ended_early) {
+    result.status = ending.status;
+    result.error_kind = ending.kind;
+    result.error = ending.error;
+    result.failed_stage = ending.failed_stage;
+    result.retry_after_ms = ending.retry_after_ms;
+  } else {
+    pipeline::TemplateContext ctx;
+    ctx.input = &job->input();
+    ctx.stage_outputs = job->outputs();
+    ctx.job_id = job->request().id;
+    ctx.job_type = spec.name;
+    ctx.attempt = job->request().attempt;
+    std::string error;
+    if (!spec.output.render(ctx, result.result_json, error)) {
+      result.status = JobResult::Status::kFailed;
+      result.error_kind = ErrorKind::kPermanent;
+      result.error = "cannot build the job's output: " + error;
+    }
+  }
+  auto on_done = std::move(job->mutable_request().on_done);
+  job->release();  // the graph's reference
+  if (on_done) {
+    try {
+      on_done(std::move(result));
+    } catch (const std::exception& e) {
+      obs::log(obs::LogLevel::kError, std::string("a job's completion handler threw: ") + e.what());
+    }
+  }
+}
+
+}  // namespace aiw::engine
+
+namespace aiw::engine {
+Status EngineCore::validate_input(const JsonValue&) const { return Status(); }  // INTEGRATE: schema
+}  // namespace aiw::engine

@@ -1,0 +1,50 @@
+// EngineCore: the parts of an Engine that stages, calls and jobs reach. Internal; the only
+// engine header that pulls in the oneTBB flow graph.
+#pragma once
+
+#include "common/status.h"
+#include "engine/job_result.h"
+#include "obs/stage_metrics.h"
+#include "pipeline/spec.h"
+
+#include <oneapi/tbb/flow_graph.h>
+
+#include <memory>
+#include <vector>
+
+namespace aiw::net {
+class IoLoop;
+}
+
+namespace aiw::engine {
+
+class Job;
+class StageNode;
+
+struct EngineCore {
+  EngineCore(pipeline::PipelineSpec spec_in, net::IoLoop* loop_in);
+  ~EngineCore();
+
+  // Called by the finish node once every terminal stage of a job is through.
+  void finalize(Job* job);
+  // A stage of the job finished (for progress reporting).
+  void stage_finished(Job* job, size_t stage_index);
+  // Checks a job's input against the pipeline's `input` schema.
+  Status validate_input(const JsonValue& input) const;
+  // Starts the job's deadline timer, when it has a deadline.
+  void arm_deadline(Job* job);
+  // Ends the backoff wait of stages waiting to retry, so a failed or cancelled job drains now.
+  void wake_retries(Job* job);
+
+  pipeline::PipelineSpec spec;
+  net::IoLoop* loop;
+  std::vector<std::unique_ptr<obs::StageMetrics>> metrics;
+  // Declared before the nodes: nodes are destroyed first, while the graph is still alive.
+  tbb::flow::graph graph;
+  std::vector<std::unique_ptr<StageNode>> nodes;
+  std::vector<size_t> roots;  // stages with no needs
+  int terminal_count = 0;     // stages nobody needs; the job is done when all are through
+  std::unique_ptr<tbb::flow::function_node<Job*>> finish;
+};
+
+}  // namespace aiw::engine

@@ -1,0 +1,79 @@
+#include "engine/job.h"
+
+#include "engine/call.h"
+#include "engine/engine_core.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace aiw::engine {
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Job::Job(EngineCore* core, JobRequest request, size_t stage_count)
+    : core_(core),
+      request_(std::move(request)),
+      stages_(new StageState[stage_count]),
+      outputs_(stage_count, nullptr),
+      start_ns_(now_ns()) {}
+
+bool Job::add_call(aiw_call* call) {
+  std::lock_guard lock(mu_);
+  if (ended_early_.load(std::memory_order_relaxed)) return false;
+  calls_.push_back(call);
+  return true;
+}
+
+void Job::remove_call(aiw_call* call) {
+  std::lock_guard lock(mu_);
+  auto it = std::find(calls_.begin(), calls_.end(), call);
+  if (it != calls_.end()) {
+    *it = calls_.back();
+    calls_.pop_back();
+  }
+}
+
+void Job::fail(JobResult::Status status, ErrorKind kind, std::string error, std::string stage_id,
+               int64_t retry_after_ms) {
+  std::vector<aiw_call*> calls;
+  {
+    std::lock_guard lock(mu_);
+    if (finished_ || ended_early_.load(std::memory_order_relaxed)) return;
+    final_status_ = status;
+    error_kind_ = kind;
+    error_ = std::move(error);
+    failed_stage_ = std::move(stage_id);
+    retry_after_ms_ = retry_after_ms;
+    ended_early_.store(true, std::memory_order_release);
+    calls = calls_;
+    for (aiw_call* c : calls) c->retain();
+  }
+  core_->wake_retries(this);
+  CallOutcome aborted;
+  aborted.kind = CallOutcome::Kind::kAborted;
+  aborted.message = status == JobResult::Status::kCancelled ? "aborted: the job was cancelled"
+                                                              : "aborted: the job had already failed";
+  for (aiw_call* c : calls) {
+    end_call(c, aborted);
+    c->release();
+  }
+}
+
+Job::Ending Job::finish() {
+  std::lock_guard lock(mu_);
+  finished_ = true;
+  Ending e;
+  e.ended_early = ended_early_.load(std::memory_order_relaxed);
+  e.status = final_status_;
+  e.kind = error_kind_;
+  e.error = error_;
+  e.failed_stage = failed_stage_;
+  e.retry_after_ms = retry_after_ms_;
+  return e;
+}
+
+}  // namespace aiw::engine

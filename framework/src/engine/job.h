@@ -1,0 +1,110 @@
+// Job: one job's state while it crosses the graph. Internal to the engine.
+//
+// The graph carries Job* messages; the job is reference-counted because late callbacks (an
+// HTTP answer arriving after a timeout) may still point at it through their call.
+#pragma once
+
+#include "engine/job_result.h"
+#include "net/io_loop.h"
+
+#include <aiw/json.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+struct aiw_call;
+
+namespace aiw::engine {
+
+struct EngineCore;
+
+// kAborted: it was running when the job failed elsewhere or was cancelled.
+enum class StageStatus : uint8_t { kPending, kOk, kFailed, kSkipped, kAborted };
+
+struct StageState {
+  std::atomic<int> pending_needs{0};  // upstreams still running (fan-in)
+  StageStatus status = StageStatus::kPending;
+  int attempts = 0;
+  int64_t start_ns = 0;  // first invocation, steady clock
+  int64_t end_ns = 0;
+  std::string error;
+  Json output;  // parsed only when some template reads it (see StageNode::output_needed_)
+  std::atomic<net::IoLoop::TimerId> retry_timer{0};  // set while waiting to retry
+};
+
+// Monotonic nanoseconds.
+int64_t now_ns();
+
+class Job {
+ public:
+  Job(EngineCore* core, JobRequest request, size_t stage_count);
+
+  void retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void release() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  EngineCore* core() const { return core_; }
+  const JobRequest& request() const { return request_; }
+  Json& input() { return input_; }
+  StageState& stage(size_t i) { return stages_[i]; }
+  const JsonValue* const* outputs() const { return outputs_.data(); }
+  void set_output(size_t i, const JsonValue* v) { outputs_[i] = v; }
+  int64_t start_ns() const { return start_ns_; }
+  // Absolute steady-clock deadline, 0 when none.
+  int64_t deadline_ns() const { return deadline_ns_; }
+  void set_deadline_ns(int64_t ns) { deadline_ns_ = ns; }
+
+  // True once the job failed or was cancelled: remaining stages are skipped.
+  bool ended_early() const { return ended_early_.load(std::memory_order_acquire); }
+  // Records the first failure (later ones are ignored) and aborts every in-flight call.
+  // No-op once the job finished.
+  void fail(JobResult::Status status, ErrorKind kind, std::string error, std::string stage_id,
+            int64_t retry_after_ms);
+
+  // Registers a call so that fail() can abort it; false when the job already ended early.
+  bool add_call(aiw_call* call);
+  void remove_call(aiw_call* call);
+
+  // How the job ended, taken once when it finishes; later fail() calls change nothing.
+  struct Ending {
+    bool ended_early = false;
+    JobResult::Status status = JobResult::Status::kCompleted;
+    ErrorKind kind = ErrorKind::kNone;
+    std::string error;
+    std::string failed_stage;
+    int64_t retry_after_ms = -1;
+  };
+  Ending finish();
+  JobRequest& mutable_request() { return request_; }
+
+  std::atomic<int> terminals_left{0};
+  std::atomic<int> stages_done{0};
+  net::IoLoop::TimerId deadline_timer = 0;
+
+ private:
+  ~Job() = default;
+  std::atomic<int> refs_{1};
+  EngineCore* core_;
+  JobRequest request_;
+  Json input_;
+  std::unique_ptr<StageState[]> stages_;
+  std::vector<const JsonValue*> outputs_;
+  int64_t start_ns_;
+  int64_t deadline_ns_ = 0;
+  std::atomic<bool> ended_early_{false};
+  std::mutex mu_;  // guards everything below
+  bool finished_ = false;
+  std::vector<aiw_call*> calls_;
+  JobResult::Status final_status_ = JobResult::Status::kCompleted;
+  ErrorKind error_kind_ = ErrorKind::kNone;
+  std::string error_;
+  std::string failed_stage_;
+  int64_t retry_after_ms_ = -1;
+};
+
+}  // namespace aiw::engine

@@ -1,0 +1,53 @@
+// What goes into the engine (JobRequest) and what comes out (JobResult).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace aiw::engine {
+
+// How a failure should be treated by whoever runs the job (the queue retries kRetryable).
+enum class ErrorKind { kNone, kRetryable, kPermanent, kCancelled };
+
+const char* to_string(ErrorKind kind);
+
+struct StageTiming {
+  std::string id;
+  std::string status;     // "ok", "failed", "skipped"
+  int64_t start_ns = 0;   // since the job started
+  int64_t duration_ns = 0;
+  int attempts = 0;       // invocations (more than one when the stage's own retry kicked in)
+  std::string error;      // the sentence, when failed
+};
+
+struct JobResult {
+  enum class Status { kCompleted, kFailed, kCancelled };
+  Status status = Status::kCompleted;
+  std::string result_json;          // when completed
+  ErrorKind error_kind = ErrorKind::kNone;
+  std::string error;                // "stage 'detect' (yolo.detect): ..." when failed or cancelled
+  std::string failed_stage;         // the stage id, when a stage failed
+  int64_t retry_after_ms = -1;      // a stage's Retry-After, when it gave one
+  int64_t duration_ns = 0;
+  std::vector<StageTiming> stages;  // in pipeline order
+};
+
+const char* to_string(JobResult::Status status);
+
+struct JobRequest {
+  std::string id;
+  std::string input_json = "{}";
+  int attempt = 1;
+  // Overrides the pipeline's deadline when non-zero.
+  std::chrono::milliseconds deadline{0};
+  // Runs exactly once when every stage has finished or been skipped, on an engine thread.
+  // Keep it short: hand slow work (database writes) to another thread.
+  std::function<void(JobResult&&)> on_done;
+  // Optional: a stage finished (done of total); runs on an engine or I/O thread.
+  std::function<void(const std::string& stage_id, int done, int total)> on_progress;
+};
+
+}  // namespace aiw::engine

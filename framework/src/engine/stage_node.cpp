@@ -1,0 +1,217 @@
+#include "engine/stage_node.h"
+
+#include "engine/job.h"
+#include "net/io_loop.h"
+#include "obs/log.h"
+
+#include <algorithm>
+#include <random>
+
+namespace aiw::engine {
+namespace {
+
+pipeline::TemplateContext context_of(Job* job) {
+  pipeline::TemplateContext ctx;
+  ctx.input = &job->input();
+  ctx.stage_outputs = job->outputs();
+  ctx.job_id = job->request().id;
+  ctx.job_type = job->core()->spec.name;
+  ctx.attempt = job->request().attempt;
+  return ctx;
+}
+
+int64_t jittered(int64_t delay_ms) {
+  // +-20 %: retries of many jobs that failed together do not come back together.
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  std::uniform_real_distribution<double> factor(0.8, 1.2);
+  return static_cast<int64_t>(static_cast<double>(delay_ms) * factor(rng));
+}
+
+}  // namespace
+
+StageNode::StageNode(EngineCore& core, size_t index, const aiw_stage_type* type, void* instance)
+    : core_(core), index_(index), type_(type), instance_(instance) {
+  using namespace tbb::flow;
+  exec_ = std::make_unique<ExecNode>(core.graph, unlimited,
+                                     [this](Job* job, ExecNode::gateway_type&) { run(job); });
+  const pipeline::StageSpec& s = spec();
+  if (s.concurrency > 0) {
+    queue_ = std::make_unique<queue_node<Job*>>(core.graph);
+    limiter_ = std::make_unique<limiter_node<Job*>>(core.graph, s.concurrency);
+    make_edge(*queue_, *limiter_);
+    make_edge(*limiter_, *exec_);
+  }
+  if (s.needs.size() > 1) {
+    gate_ = std::make_unique<GateNode>(
+        core.graph, unlimited, [this](Job* job, GateNode::output_ports_type& ports) {
+          // Fan-in: the last upstream to finish lets the job through.
+          if (job->stage(index_).pending_needs.fetch_sub(1, std::memory_order_acq_rel) == 1)
+            std::get<0>(ports).try_put(job);
+        });
+    if (queue_) make_edge(output_port<0>(*gate_), *queue_);
+    else make_edge(output_port<0>(*gate_), *exec_);
+  }
+}
+
+StageNode::~StageNode() {
+  if (instance_ && type_->destroy) type_->destroy(instance_);
+}
+
+tbb::flow::receiver<Job*>& StageNode::entry() {
+  if (gate_) return *gate_;
+  if (queue_) return *queue_;
+  return *exec_;
+}
+
+std::string StageNode::describe() const {
+  return "stage '" + spec().id + "' (" + spec().uses + ")";
+}
+
+void StageNode::run(Job* job) {
+  StageState& st = job->stage(index_);
+  if (job->ended_early()) {
+    st.status = StageStatus::kSkipped;
+    metrics().skipped.fetch_add(1, std::memory_order_relaxed);
+    core_.stage_finished(job, index_);
+    pass_on(job);
+    return;
+  }
+  const pipeline::Template& with = spec().with;
+  if (with.is_constant()) {
+    invoke(job, with.constant_json());
+    return;
+  }
+  std::string params, error;
+  if (!with.render(context_of(job), params, error)) {
+    CallOutcome bad;
+    bad.kind = CallOutcome::Kind::kError;
+    bad.error_kind = ErrorKind::kPermanent;
+    bad.message = "cannot resolve its parameters: " + error;
+    record_failure(job, bad);
+    core_.stage_finished(job, index_);
+    pass_on(job);
+    return;
+  }
+  invoke(job, params);
+}
+
+void StageNode::invoke(Job* job, const std::string& params) {
+  StageState& st = job->stage(index_);
+  int64_t now = now_ns();
+  if (++st.attempts == 1) st.start_ns = now;
+  int64_t deadline = spec().timeout_ms > 0 ? now + spec().timeout_ms * 1000000 : 0;
+  bool job_deadline_first = job->deadline_ns() != 0 && (deadline == 0 || job->deadline_ns() < deadline);
+  auto* call = new aiw_call(job, this, job_deadline_first ? job->deadline_ns() : deadline);
+  call->deadline_is_job = job_deadline_first;
+  call->retain();  // this function's reference
+  core_.graph.reserve_wait();  // released when the call's end has been handled
+  metrics().started.fetch_add(1, std::memory_order_relaxed);
+  metrics().in_flight.fetch_add(1, std::memory_order_relaxed);
+  if (!job->add_call(call)) {
+    CallOutcome aborted;
+    aborted.kind = CallOutcome::Kind::kAborted;
+    aborted.message = "aborted: the job had already ended";
+    end_call(call, std::move(aborted));
+  } else {
+    try {
+      type_->invoke(instance_, call, params.data(), params.size());
+    } catch (const std::exception& e) {  // a raw C++ plugin without the SDK's guard
+      CallOutcome thrown;
+      thrown.kind = CallOutcome::Kind::kError;
+      thrown.error_kind = ErrorKind::kPermanent;
+      thrown.message = std::string("stage threw an exception: ") + e.what();
+      end_call(call, std::move(thrown));
+    } catch (...) {
+      CallOutcome thrown;
+      thrown.kind = CallOutcome::Kind::kError;
+      thrown.error_kind = ErrorKind::kPermanent;
+      thrown.message = "stage threw a non-standard exception";
+      end_call(call, std::move(thrown));
+    }
+    if (!call->ended()) arm_call_timeout(call);
+  }
+  call->release();
+}
+
+void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
+  Job* job = call->job;
+  StageState& st = job->stage(index_);
+  int64_t end = now_ns();
+  metrics().latency.record_ns(end - call->start_ns);
+  metrics().in_flight.fetch_sub(1, std::memory_order_relaxed);
+  job->remove_call(call);
+
+  if (outcome.kind == CallOutcome::Kind::kOk && output_needed_) {
+    st.output.Parse(outcome.output_json.data(), outcome.output_json.size());
+    if (st.output.HasParseError()) {
+      outcome.kind = CallOutcome::Kind::kError;
+      outcome.error_kind = ErrorKind::kPermanent;
+      outcome.message = "returned output that is not valid JSON";
+    } else {
+      job->set_output(index_, &st.output);
+    }
+  }
+  if (outcome.kind == CallOutcome::Kind::kOk) {
+    st.status = StageStatus::kOk;
+    metrics().succeeded.fetch_add(1, std::memory_order_relaxed);
+  } else if (outcome.kind == CallOutcome::Kind::kError &&
+             outcome.error_kind == ErrorKind::kRetryable && schedule_retry(job, outcome)) {
+    metrics().retried.fetch_add(1, std::memory_order_relaxed);
+    core_.graph.release_wait();
+    return;
+  } else {
+    record_failure(job, outcome);
+  }
+  st.end_ns = end;
+  core_.stage_finished(job, index_);
+  pass_on(job);
+  core_.graph.release_wait();  // last: the engine may be torn down once the graph is idle
+}
+
+bool StageNode::schedule_retry(Job* job, const CallOutcome& outcome) {
+  const auto& policy = spec().retry;
+  StageState& st = job->stage(index_);
+  if (!policy || st.attempts >= policy->max_attempts || job->ended_early()) return false;
+  int64_t delay_ms = outcome.retry_after_ms >= 0
+                         ? outcome.retry_after_ms
+                         : jittered(std::min<int64_t>(policy->delay_ms << (st.attempts - 1), 60000));
+  if (job->deadline_ns() != 0 && now_ns() + delay_ms * 1000000 >= job->deadline_ns()) return false;
+  obs::log(obs::LogLevel::kInfo, "stage failed and will be tried again",
+           {{"stage", spec().id}, {"job", job->request().id}, {"error", outcome.message}});
+  core_.graph.reserve_wait();  // the wait is work in flight
+  st.retry_timer.store(
+      core_.loop->add_timer(std::chrono::milliseconds(delay_ms),
+                            [this, job] { retry_now(job); }),
+      std::memory_order_release);
+  return true;
+}
+
+void StageNode::retry_now(Job* job) {
+  exec_->try_put(job);  // run() skips it when the job ended meanwhile
+  core_.graph.release_wait();
+}
+
+void StageNode::record_failure(Job* job, const CallOutcome& outcome) {
+  StageState& st = job->stage(index_);
+  st.error = outcome.message;
+  if (outcome.kind == CallOutcome::Kind::kAborted) {
+    st.status = StageStatus::kAborted;
+    return;
+  }
+  st.status = StageStatus::kFailed;
+  metrics().failed.fetch_add(1, std::memory_order_relaxed);
+  if (spec().optional) {
+    obs::log(obs::LogLevel::kWarn, "an optional stage failed; the job goes on without its output",
+             {{"stage", spec().id}, {"job", job->request().id}, {"error", outcome.message}});
+    return;
+  }
+  job->fail(JobResult::Status::kFailed, outcome.error_kind, describe() + ": " + outcome.message,
+            spec().id, outcome.retry_after_ms);
+}
+
+void StageNode::pass_on(Job* job) {
+  if (limiter_) limiter_->decrementer().try_put(tbb::flow::continue_msg());
+  exec_->gateway().try_put(job);
+}
+
+}  // namespace aiw::engine
