@@ -106,7 +106,7 @@ void StageNode::invoke(Job* job, const std::string& params) {
   call->retain();  // this function's reference
   core_.graph.reserve_wait();  // released when the call's end has been handled
   metrics().started.fetch_add(1, std::memory_order_relaxed);
-  metrics().in_flight.fetch_add(1, std::memory_order_relaxed);
+  metrics().enter();
   if (!job->add_call(call)) {
     CallOutcome aborted;
     aborted.kind = CallOutcome::Kind::kAborted;
@@ -138,7 +138,7 @@ void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
   StageState& st = job->stage(index_);
   int64_t end = now_ns();
   metrics().latency.record_ns(end - call->start_ns);
-  metrics().in_flight.fetch_sub(1, std::memory_order_relaxed);
+  metrics().leave();
   job->remove_call(call);
 
   if (outcome.kind == CallOutcome::Kind::kOk && output_needed_) {

@@ -20,7 +20,16 @@ struct StageMetrics {
   std::atomic<uint64_t> retried{0};    // invocations that will be tried again
   std::atomic<uint64_t> skipped{0};    // not run because the job had already failed or ended
   std::atomic<int64_t> in_flight{0};
+  std::atomic<int64_t> in_flight_peak{0};  // highest in_flight seen (checks `concurrency`)
   Histogram latency;                   // per invocation, start to end
+
+  void enter() {
+    int64_t now = in_flight.fetch_add(1, std::memory_order_relaxed) + 1;
+    int64_t peak = in_flight_peak.load(std::memory_order_relaxed);
+    while (now > peak && !in_flight_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+  }
+  void leave() { in_flight.fetch_sub(1, std::memory_order_relaxed); }
 };
 
 }  // namespace aiw::obs

@@ -1,0 +1,195 @@
+// The engine's data flow: references between stages, fan-out/fan-in, output, progress,
+// concurrency limits.
+#include "engine_test_support.h"
+
+#include <aiw/json.h>
+
+#include <atomic>
+
+namespace aiw::testing {
+namespace {
+
+Json parse(const std::string& text) {
+  Json doc;
+  EXPECT_TRUE(parse_json(text, doc)) << text;
+  return doc;
+}
+
+TEST(EngineFlow, LinearPipelinePassesOutputsDownstream) {
+  auto engine = make_engine(R"(
+name: linear
+version: "1"
+stages:
+  - id: first
+    uses: testkit.echo
+    with: { value: "${input.x}" }
+  - id: second
+    uses: testkit.echo
+    needs: [first]
+    with: { doubled: ["${stages.first.output.value}", "${stages.first.output.value}"],
+            text: "got ${stages.first.output.value} for ${job.id}" }
+)");
+  auto r = run_job(*engine, R"({"x": 21})", "job-7");
+  ASSERT_EQ(r.status, engine::JobResult::Status::kCompleted) << r.error;
+  Json out = parse(r.result_json);
+  EXPECT_EQ(out["doubled"][0].GetInt(), 21);
+  EXPECT_EQ(out["doubled"][1].GetInt(), 21);
+  EXPECT_STREQ(out["text"].GetString(), "got 21 for job-7");
+}
+
+TEST(EngineFlow, FanOutAndFanInRunEveryStageOnceAndJoinBothBranches) {
+  auto engine = make_engine(R"(
+name: diamond
+version: "1"
+stages:
+  - { id: src, uses: testkit.echo, with: { v: "${input.v}" } }
+  - { id: left, uses: testkit.sleep, needs: [src], with: { ms: 20, output: { side: left } } }
+  - { id: right, uses: testkit.echo, needs: [src], with: { side: right } }
+  - id: join
+    uses: testkit.echo
+    needs: [left, right]
+    with: { l: "${stages.left.output.side}", r: "${stages.right.output.side}", v: "${stages.src.output.v}" }
+)");
+  std::atomic<int> done{0};
+  std::vector<engine::JobResult> results(50);
+  for (int i = 0; i < 50; ++i) {
+    engine::JobRequest req;
+    req.id = "job-" + std::to_string(i);
+    req.input_json = "{\"v\":" + std::to_string(i) + "}";
+    req.on_done = [&, i](engine::JobResult&& r) {
+      results[static_cast<size_t>(i)] = std::move(r);
+      done.fetch_add(1);
+    };
+    engine->submit(std::move(req));
+  }
+  engine->wait_idle();
+  ASSERT_EQ(done.load(), 50);
+  for (int i = 0; i < 50; ++i) {
+    const auto& r = results[static_cast<size_t>(i)];
+    ASSERT_EQ(r.status, engine::JobResult::Status::kCompleted) << r.error;
+    Json out = parse(r.result_json);
+    EXPECT_STREQ(out["l"].GetString(), "left");
+    EXPECT_STREQ(out["r"].GetString(), "right");
+    EXPECT_EQ(out["v"].GetInt(), i);
+  }
+  for (const auto& m : engine->stage_metrics()) EXPECT_EQ(m->succeeded.load(), 50u) << m->stage;
+}
+
+TEST(EngineFlow, SeveralTerminalStagesMakeAnObjectResultKeyedById) {
+  auto engine = make_engine(R"(
+name: two_ends
+version: "1"
+stages:
+  - { id: a, uses: testkit.echo, with: { n: 1 } }
+  - { id: b, uses: testkit.echo, with: { n: 2 } }
+)");
+  auto r = run_job(*engine);
+  ASSERT_EQ(r.status, engine::JobResult::Status::kCompleted) << r.error;
+  Json out = parse(r.result_json);
+  EXPECT_EQ(out["a"]["n"].GetInt(), 1);
+  EXPECT_EQ(out["b"]["n"].GetInt(), 2);
+}
+
+TEST(EngineFlow, OutputTemplateShapesTheResult) {
+  auto engine = make_engine(R"(
+name: shaped
+version: "1"
+stages:
+  - { id: a, uses: testkit.echo, with: { n: 1 } }
+output: { answer: "${stages.a.output.n}", job: "${job.type}" }
+)");
+  auto r = run_job(*engine);
+  ASSERT_EQ(r.status, engine::JobResult::Status::kCompleted) << r.error;
+  Json out = parse(r.result_json);
+  EXPECT_EQ(out["answer"].GetInt(), 1);
+  EXPECT_STREQ(out["job"].GetString(), "shaped");
+}
+
+TEST(EngineFlow, ConcurrencyLimitBoundsCallsInFlight) {
+  auto engine = make_engine(R"(
+name: limited
+version: "1"
+stages:
+  - { id: slow, uses: testkit.sleep, concurrency: 3, with: { ms: 5 } }
+)");
+  std::atomic<int> done{0};
+  for (int i = 0; i < 40; ++i) {
+    engine::JobRequest req;
+    req.id = "job-" + std::to_string(i);
+    req.on_done = [&](engine::JobResult&& r) {
+      EXPECT_EQ(r.status, engine::JobResult::Status::kCompleted) << r.error;
+      done.fetch_add(1);
+    };
+    engine->submit(std::move(req));
+  }
+  engine->wait_idle();
+  EXPECT_EQ(done.load(), 40);
+  const auto& m = *engine->stage_metrics()[0];
+  EXPECT_EQ(m.succeeded.load(), 40u);
+  EXPECT_LE(m.in_flight_peak.load(), 3);
+  EXPECT_GE(m.in_flight_peak.load(), 1);
+}
+
+TEST(EngineFlow, WithoutLimitAsyncWaitsOverlapInsteadOfHoldingThreads) {
+  // 500 jobs each waiting 50 ms on a timer: all of them are in flight at once, which is only
+  // possible when no thread is held per waiting job.
+  auto engine = make_engine(R"(
+name: waits
+version: "1"
+stages:
+  - { id: wait, uses: testkit.sleep, with: { ms: 50 } }
+)");
+  std::atomic<int> done{0};
+  for (int i = 0; i < 500; ++i) {
+    engine::JobRequest req;
+    req.id = "job-" + std::to_string(i);
+    req.on_done = [&](engine::JobResult&&) { done.fetch_add(1); };
+    engine->submit(std::move(req));
+  }
+  engine->wait_idle();
+  EXPECT_EQ(done.load(), 500);
+  EXPECT_GT(engine->stage_metrics()[0]->in_flight_peak.load(), 100);
+}
+
+TEST(EngineFlow, ProgressReportsEachStageOnce) {
+  auto engine = make_engine(R"(
+name: progress
+version: "1"
+stages:
+  - { id: a, uses: testkit.echo }
+  - { id: b, uses: testkit.echo, needs: [a] }
+  - { id: c, uses: testkit.echo, needs: [b] }
+)");
+  std::vector<std::string> seen;
+  std::mutex mu;
+  engine::JobRequest req;
+  req.id = "p";
+  req.on_progress = [&](const std::string& stage, int done, int total) {
+    std::lock_guard lock(mu);
+    seen.push_back(stage + ":" + std::to_string(done) + "/" + std::to_string(total));
+  };
+  req.on_done = [](engine::JobResult&&) {};
+  engine->submit(std::move(req));
+  engine->wait_idle();
+  EXPECT_EQ(seen, (std::vector<std::string>{"a:1/3", "b:2/3", "c:3/3"}));
+}
+
+TEST(EngineFlow, TimingsCoverEveryStage) {
+  auto engine = make_engine(R"(
+name: timed
+version: "1"
+stages:
+  - { id: a, uses: testkit.sleep, with: { ms: 10 } }
+  - { id: b, uses: testkit.cpu, needs: [a], with: { iterations: 1000 } }
+)");
+  auto r = run_job(*engine);
+  ASSERT_EQ(r.status, engine::JobResult::Status::kCompleted) << r.error;
+  ASSERT_EQ(r.stages.size(), 2u);
+  EXPECT_EQ(stage_of(r, "a").status, "ok");
+  EXPECT_GE(stage_of(r, "a").duration_ns, 10'000'000);
+  EXPECT_GE(stage_of(r, "b").start_ns, stage_of(r, "a").start_ns + stage_of(r, "a").duration_ns);
+  EXPECT_EQ(stage_of(r, "b").attempts, 1);
+}
+
+}  // namespace
+}  // namespace aiw::testing
