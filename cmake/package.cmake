@@ -2,6 +2,8 @@
 #   find_package(aiw REQUIRED)
 #   aiw_add_plugin(myplugin SOURCES my_stage.cpp)
 include(CMakePackageConfigHelpers)
+# Exported as aiw::sdk, the same name as the in-tree alias, so AiwPlugin.cmake works both ways.
+set_target_properties(aiw_sdk PROPERTIES EXPORT_NAME sdk)
 install(TARGETS aiw_sdk EXPORT aiwTargets)
 install(EXPORT aiwTargets NAMESPACE aiw:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/aiw)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/aiwConfig.cmake.in
