@@ -67,6 +67,7 @@ Result<std::unique_ptr<Engine>> Engine::create(pipeline::PipelineSpec spec,
                                               const plugin::PluginRegistry& registry,
                                               net::IoLoop* loop) {
   auto core = std::make_unique<EngineCore>(std::move(spec), loop ? loop : &net::IoLoop::shared());
+  if (Status s = core->compile_input_schema(); !s.ok()) return s;
   for (size_t i = 0; i < core->spec.stages.size(); ++i) {
     const pipeline::StageSpec& stage = core->spec.stages[i];
     const plugin::StageTypeInfo* type = registry.find(stage.uses);

@@ -127,5 +127,26 @@ void EngineCore::finalize(Job* job) {
 }  // namespace aiw::engine
 
 namespace aiw::engine {
-Status EngineCore::validate_input(const JsonValue&) const { return Status(); }  // INTEGRATE: schema
+
+Status EngineCore::compile_input_schema() {
+  if (spec.input_schema_json.empty()) return Status();
+  auto compiled = json::Schema::compile_text(spec.input_schema_json);
+  if (!compiled.ok())
+    return Status::error("the pipeline's input schema is not usable: " + compiled.error());
+  input_schema = std::move(*compiled);
+  return Status();
+}
+
+Status EngineCore::validate_input(const JsonValue& input) const {
+  if (!input_schema) return Status();
+  std::vector<json::SchemaError> errors;
+  input_schema->validate(input, errors);
+  if (errors.empty()) return Status();
+  std::string message = "the job's input does not match the pipeline's input schema: ";
+  for (size_t i = 0; i < errors.size() && i < 5; ++i)
+    message += (i ? "; " : "") + errors[i].to_string();
+  if (errors.size() > 5) message += "; and " + std::to_string(errors.size() - 5) + " more";
+  return Status::error(message);
+}
+
 }  // namespace aiw::engine

@@ -4,12 +4,14 @@
 
 #include "common/status.h"
 #include "engine/job_result.h"
+#include "json/schema.h"
 #include "obs/stage_metrics.h"
 #include "pipeline/spec.h"
 
 #include <oneapi/tbb/flow_graph.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace aiw::net {
@@ -29,6 +31,8 @@ struct EngineCore {
   void finalize(Job* job);
   // A stage of the job finished (for progress reporting).
   void stage_finished(Job* job, size_t stage_index);
+  // Compiles spec.input_schema_json once, at engine creation.
+  Status compile_input_schema();
   // Checks a job's input against the pipeline's `input` schema.
   Status validate_input(const JsonValue& input) const;
   // Starts the job's deadline timer, when it has a deadline.
@@ -39,6 +43,7 @@ struct EngineCore {
   pipeline::PipelineSpec spec;
   net::IoLoop* loop;
   std::vector<std::unique_ptr<obs::StageMetrics>> metrics;
+  std::optional<json::Schema> input_schema;
   // Declared before the nodes: nodes are destroyed first, while the graph is still alive.
   tbb::flow::graph graph;
   std::vector<std::unique_ptr<StageNode>> nodes;
