@@ -45,13 +45,13 @@ void erase_op(aiw_call* call, uint64_t token) {
 bool end_call(aiw_call* call, CallOutcome outcome) {
   int expected = aiw_call::kOpen;
   int next = outcome.from_plugin ? aiw_call::kEndedByPlugin : aiw_call::kEndedByHost;
-  if (!call->state.compare_exchange_strong(expected, next, std::memory_order_acq_rel)) {
+  if (!call->state.compare_exchange_strong(expected, next)) {
     log_second_end(call, expected, outcome);
     return false;
   }
   std::vector<aiw_call::PendingOp> ops;
   net::IoLoop::TimerId timeout = 0;
-  {
+  if (call->has_pending.load()) {
     std::lock_guard lock(call->mu);
     ops.swap(call->ops);
     timeout = call->timeout_timer;
@@ -77,6 +77,7 @@ bool end_call(aiw_call* call, CallOutcome outcome) {
 void arm_call_timeout(aiw_call* call) {
   if (call->deadline_ns == 0) return;
   std::lock_guard lock(call->mu);
+  call->has_pending.store(true);
   if (call->ended()) return;
   call->retain();
   auto delay = std::chrono::nanoseconds(std::max<int64_t>(0, call->deadline_ns - now_ns()));
@@ -112,6 +113,7 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
 
   net::IoLoop& loop = loop_of(call);
   std::lock_guard lock(call->mu);
+  call->has_pending.store(true);
   call->retain();  // released after the callback
   if (call->ended()) {
     loop.post([call, cb, user] {
@@ -150,6 +152,7 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
 void call_after(aiw_call* call, uint64_t delay_ms, aiw_timer_callback cb, void* user) {
   net::IoLoop& loop = loop_of(call);
   std::lock_guard lock(call->mu);
+  call->has_pending.store(true);
   call->retain();  // released after the callback
   if (call->ended()) {
     loop.post([call, cb, user] {

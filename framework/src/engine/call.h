@@ -52,7 +52,7 @@ struct aiw_call {
 
   enum State { kOpen = 0, kEndedByPlugin = 1, kEndedByHost = 2 };
   std::atomic<int> state{kOpen};
-  bool ended() const { return state.load(std::memory_order_acquire) != kOpen; }
+  bool ended() const { return state.load() != kOpen; }  // seq_cst: pairs with has_pending
 
   // An HTTP exchange or timer the plugin started and whose callback has not run yet.
   struct PendingOp {
@@ -66,6 +66,14 @@ struct aiw_call {
   std::vector<PendingOp> ops;
   uint64_t next_token = 0;
   aiw::net::IoLoop::TimerId timeout_timer = 0;
+  // Set (seq_cst) before an op or the timeout is registered, so that ending a call that never
+  // started anything (the common CPU case) takes no lock.
+  std::atomic<bool> has_pending{false};
+
+  // Who passes the job on after the call ended: the stage body when the call ended before
+  // invoke() returned (no cross-thread hand-off, no enqueue), else the completion path.
+  enum Handoff { kInBody = 0, kBodyReturned = 1, kEndedPassOn = 2, kEndedHold = 3 };
+  std::atomic<int> handoff{kInBody};
 };
 
 namespace aiw::engine {

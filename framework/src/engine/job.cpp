@@ -24,6 +24,9 @@ Job::Job(EngineCore* core, JobRequest request, size_t stage_count)
 bool Job::add_call(aiw_call* call) {
   std::lock_guard lock(mu_);
   if (ended_early_.load(std::memory_order_relaxed)) return false;
+  // A call that already ended (its completion raced ahead) is not added: its remove_call may
+  // have run already, and a stale entry would outlive the call.
+  if (call->ended()) return true;
   calls_.push_back(call);
   return true;
 }

@@ -33,7 +33,7 @@ StageNode::StageNode(EngineCore& core, size_t index, const aiw_stage_type* type,
     : core_(core), index_(index), type_(type), instance_(instance) {
   using namespace tbb::flow;
   exec_ = std::make_unique<ExecNode>(core.graph, unlimited,
-                                     [this](Job* job, ExecNode::gateway_type&) { run(job); });
+                                     [this](Job* job, Ports& ports) { run(job, ports); });
   const pipeline::StageSpec& s = spec();
   if (s.concurrency > 0) {
     queue_ = std::make_unique<queue_node<Job*>>(core.graph);
@@ -67,18 +67,18 @@ std::string StageNode::describe() const {
   return "stage '" + spec().id + "' (" + spec().uses + ")";
 }
 
-void StageNode::run(Job* job) {
+void StageNode::run(Job* job, Ports& ports) {
   StageState& st = job->stage(index_);
   if (job->ended_early()) {
     st.status = StageStatus::kSkipped;
     metrics().skipped.fetch_add(1, std::memory_order_relaxed);
     core_.stage_finished(job, index_);
-    pass_on(job);
+    pass_on(job, &ports);
     return;
   }
   const pipeline::Template& with = spec().with;
   if (with.is_constant()) {
-    invoke(job, with.constant_json());
+    invoke(job, with.constant_json(), ports);
     return;
   }
   std::string params, error;
@@ -89,13 +89,13 @@ void StageNode::run(Job* job) {
     bad.message = "cannot resolve its parameters: " + error;
     record_failure(job, bad);
     core_.stage_finished(job, index_);
-    pass_on(job);
+    pass_on(job, &ports);
     return;
   }
-  invoke(job, params);
+  invoke(job, params, ports);
 }
 
-void StageNode::invoke(Job* job, const std::string& params) {
+void StageNode::invoke(Job* job, const std::string& params, Ports& ports) {
   StageState& st = job->stage(index_);
   int64_t now = now_ns();
   if (++st.attempts == 1) st.start_ns = now;
@@ -104,33 +104,50 @@ void StageNode::invoke(Job* job, const std::string& params) {
   auto* call = new aiw_call(job, this, job_deadline_first ? job->deadline_ns() : deadline);
   call->deadline_is_job = job_deadline_first;
   call->retain();  // this function's reference
-  core_.graph.reserve_wait();  // released when the call's end has been handled
+  core_.graph.reserve_wait();  // released once the call's end has been handled
   metrics().started.fetch_add(1, std::memory_order_relaxed);
   metrics().enter();
-  if (!job->add_call(call)) {
-    CallOutcome aborted;
-    aborted.kind = CallOutcome::Kind::kAborted;
-    aborted.message = "aborted: the job had already ended";
-    end_call(call, std::move(aborted));
-  } else {
-    try {
-      type_->invoke(instance_, call, params.data(), params.size());
-    } catch (const std::exception& e) {  // a raw C++ plugin without the SDK's guard
-      CallOutcome thrown;
-      thrown.kind = CallOutcome::Kind::kError;
-      thrown.error_kind = ErrorKind::kPermanent;
-      thrown.message = std::string("stage threw an exception: ") + e.what();
-      end_call(call, std::move(thrown));
-    } catch (...) {
-      CallOutcome thrown;
-      thrown.kind = CallOutcome::Kind::kError;
-      thrown.error_kind = ErrorKind::kPermanent;
-      thrown.message = "stage threw a non-standard exception";
-      end_call(call, std::move(thrown));
-    }
-    if (!call->ended()) arm_call_timeout(call);
+  try {
+    type_->invoke(instance_, call, params.data(), params.size());
+  } catch (const std::exception& e) {  // a raw C++ plugin without the SDK's guard
+    CallOutcome thrown;
+    thrown.kind = CallOutcome::Kind::kError;
+    thrown.error_kind = ErrorKind::kPermanent;
+    thrown.message = std::string("stage threw an exception: ") + e.what();
+    end_call(call, std::move(thrown));
+  } catch (...) {
+    CallOutcome thrown;
+    thrown.kind = CallOutcome::Kind::kError;
+    thrown.error_kind = ErrorKind::kPermanent;
+    thrown.message = "stage threw a non-standard exception";
+    end_call(call, std::move(thrown));
+  }
+  switch (call->handoff.exchange(aiw_call::kBodyReturned)) {
+    case aiw_call::kEndedPassOn:  // ended inside invoke(): the fast path
+      pass_on(job, &ports);
+      core_.graph.release_wait();
+      break;
+    case aiw_call::kEndedHold:  // ended inside invoke() and waits to be retried
+      core_.graph.release_wait();
+      break;
+    default:  // still running: make it abortable and bound it in time
+      if (!job->add_call(call)) {
+        CallOutcome aborted;
+        aborted.kind = CallOutcome::Kind::kAborted;
+        aborted.message = "aborted: the job had already ended";
+        end_call(call, std::move(aborted));
+      } else if (!call->ended()) {
+        arm_call_timeout(call);
+      }
   }
   call->release();
+}
+
+void StageNode::hand_off(aiw_call* call, bool pass) {
+  int previous = call->handoff.exchange(pass ? aiw_call::kEndedPassOn : aiw_call::kEndedHold);
+  if (previous == aiw_call::kInBody) return;  // the body, still in invoke(), finishes the job
+  if (pass) pass_on(call->job, nullptr);
+  core_.graph.release_wait();  // last: the engine may be torn down once the graph is idle
 }
 
 void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
@@ -139,7 +156,8 @@ void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
   int64_t end = now_ns();
   metrics().latency.record_ns(end - call->start_ns);
   metrics().leave();
-  job->remove_call(call);
+  // Only a call still running after invoke() returned can have been registered for aborts.
+  if (call->handoff.load() != aiw_call::kInBody) job->remove_call(call);
 
   if (outcome.kind == CallOutcome::Kind::kOk && output_needed_) {
     st.output.Parse(outcome.output_json.data(), outcome.output_json.size());
@@ -157,15 +175,14 @@ void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
   } else if (outcome.kind == CallOutcome::Kind::kError &&
              outcome.error_kind == ErrorKind::kRetryable && schedule_retry(job, outcome)) {
     metrics().retried.fetch_add(1, std::memory_order_relaxed);
-    core_.graph.release_wait();
+    hand_off(call, false);
     return;
   } else {
     record_failure(job, outcome);
   }
   st.end_ns = end;
   core_.stage_finished(job, index_);
-  pass_on(job);
-  core_.graph.release_wait();  // last: the engine may be torn down once the graph is idle
+  hand_off(call, true);
 }
 
 bool StageNode::schedule_retry(Job* job, const CallOutcome& outcome) {
@@ -209,9 +226,10 @@ void StageNode::record_failure(Job* job, const CallOutcome& outcome) {
             spec().id, outcome.retry_after_ms);
 }
 
-void StageNode::pass_on(Job* job) {
+void StageNode::pass_on(Job* job, Ports* ports) {
   if (limiter_) limiter_->decrementer().try_put(tbb::flow::continue_msg());
-  exec_->gateway().try_put(job);
+  if (ports) std::get<0>(*ports).try_put(job);
+  else tbb::flow::output_port<0>(*exec_).try_put(job);
 }
 
 }  // namespace aiw::engine

@@ -1,7 +1,12 @@
 // StageNode: one stage of a pipeline inside the flow graph, with its plugin instance.
 //
-//   [gate]  -> [queue -> limiter] -> exec (async_node) -> successors / finish
-//   fan-in     concurrency only       invokes the plugin; completion puts the job on
+//   [gate]  -> [queue -> limiter] -> exec -> successors / finish
+//   fan-in     concurrency only       invokes the plugin and returns at once
+//
+// exec is a multifunction_node: when the plugin ends the call inside invoke() (CPU work), the
+// body passes the job on through its own output port, with no hand-off; when it ends later
+// (I/O), the completion path puts the job on the same port from the I/O thread, having held
+// the graph's wait count meanwhile (what async_node's gateway does, without its enqueue).
 #pragma once
 
 #include "engine/call.h"
@@ -14,8 +19,9 @@ namespace aiw::engine {
 
 class StageNode {
  public:
-  using ExecNode = tbb::flow::async_node<Job*, Job*>;
+  using ExecNode = tbb::flow::multifunction_node<Job*, std::tuple<Job*>>;
   using GateNode = tbb::flow::multifunction_node<Job*, std::tuple<Job*>>;
+  using Ports = ExecNode::output_ports_type;
 
   StageNode(EngineCore& core, size_t index, const aiw_stage_type* type, void* instance);
   ~StageNode();
@@ -37,10 +43,13 @@ class StageNode {
   void retry_now(Job* job);
 
  private:
-  void run(Job* job);
-  void invoke(Job* job, const std::string& params);
-  // Passes the job on to the successors and gives back the concurrency slot.
-  void pass_on(Job* job);
+  void run(Job* job, Ports& ports);
+  void invoke(Job* job, const std::string& params, Ports& ports);
+  // Passes the job on to the successors and gives back the concurrency slot; ports is null
+  // outside the node's body.
+  void pass_on(Job* job, Ports* ports);
+  // Marks a call's job as handled by the completion path, or leaves it to the body.
+  void hand_off(aiw_call* call, bool pass);
   bool schedule_retry(Job* job, const CallOutcome& outcome);
   void record_failure(Job* job, const CallOutcome& outcome);
   std::string describe() const;  // "stage 'detect' (yolo.detect)"
