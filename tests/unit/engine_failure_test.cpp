@@ -168,7 +168,7 @@ stages:
   EXPECT_EQ(r.failed_stage, "bad");
   // Both roots start together: `slow` is either aborted mid-wait or, when `bad` failed before
   // it started, skipped. Either way the job does not wait out the 60 s.
-  const std::string& slow = stage_of(r, "slow").status;
+  std::string_view slow = stage_of(r, "slow").status;
   if (engine->stage_metrics()[0]->started.load() > 0) EXPECT_EQ(slow, "aborted");
   else EXPECT_EQ(slow, "skipped");
   EXPECT_LT(r.duration_ns, 30'000'000'000);

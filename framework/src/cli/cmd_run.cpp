@@ -44,7 +44,8 @@ void print_timings(const engine::JobResult& r) {
   std::fprintf(stderr, "%-20s %-9s %8s %10s %12s  %s\n", "stage", "status", "attempts",
                "start ms", "duration ms", "error");
   for (const auto& s : r.stages)
-    std::fprintf(stderr, "%-20s %-9s %8d %10s %12s  %s\n", s.id.c_str(), s.status.c_str(),
+    std::fprintf(stderr, "%-20.*s %-9.*s %8d %10s %12s  %s\n", static_cast<int>(s.id.size()),
+                 s.id.data(), static_cast<int>(s.status.size()), s.status.data(),
                  s.attempts, format_ms(static_cast<double>(s.start_ns)).c_str(),
                  format_ms(static_cast<double>(s.duration_ns)).c_str(), s.error.c_str());
   std::fprintf(stderr, "%-20s %-9s %8s %10s %12s\n", "total", engine::to_string(r.status), "", "",

@@ -32,7 +32,9 @@ struct StageState {
   int64_t start_ns = 0;  // first invocation, steady clock
   int64_t end_ns = 0;
   std::string error;
-  Json output;  // parsed only when some template reads it (see StageNode::output_needed_)
+  // Parsed only when some template reads it (see StageNode::output_needed_); allocated then
+  // too, since a RapidJSON document allocates its allocator when constructed.
+  std::unique_ptr<Json> output;
   std::atomic<net::IoLoop::TimerId> retry_timer{0};  // set while waiting to retry
 };
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace aiw::engine {
@@ -15,8 +16,8 @@ enum class ErrorKind { kNone, kRetryable, kPermanent, kCancelled };
 const char* to_string(ErrorKind kind);
 
 struct StageTiming {
-  std::string id;
-  std::string status;     // "ok", "failed", "skipped"
+  std::string_view id;      // points into the engine's pipeline spec: valid while it lives
+  std::string_view status;  // "ok", "failed", "skipped", "aborted"
   int64_t start_ns = 0;   // since the job started
   int64_t duration_ns = 0;
   int attempts = 0;       // invocations (more than one when the stage's own retry kicked in)

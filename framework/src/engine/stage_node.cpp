@@ -160,13 +160,14 @@ void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
   if (call->handoff.load() != aiw_call::kInBody) job->remove_call(call);
 
   if (outcome.kind == CallOutcome::Kind::kOk && output_needed_) {
-    st.output.Parse(outcome.output_json.data(), outcome.output_json.size());
-    if (st.output.HasParseError()) {
+    if (!st.output) st.output = std::make_unique<Json>();
+    st.output->Parse(outcome.output_json.data(), outcome.output_json.size());
+    if (st.output->HasParseError()) {
       outcome.kind = CallOutcome::Kind::kError;
       outcome.error_kind = ErrorKind::kPermanent;
       outcome.message = "returned output that is not valid JSON";
     } else {
-      job->set_output(index_, &st.output);
+      job->set_output(index_, st.output.get());
     }
   }
   if (outcome.kind == CallOutcome::Kind::kOk) {
