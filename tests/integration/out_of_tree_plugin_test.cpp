@@ -11,6 +11,7 @@
 #include <string>
 
 #include "plugin/registry.h"
+#include "process.h"
 
 namespace aiw::plugin {
 namespace {
@@ -47,6 +48,21 @@ std::string read(const fs::path& file) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// A pipeline using the out-of-tree stage type, to run through the aiw binary.
+constexpr const char* kGreetPipeline = R"(name: greet
+version: "1"
+description: Greets the input's name with the out-of-tree hello.greet stage.
+input:
+  type: object
+  required: [name]
+  properties:
+    name: { type: string }
+stages:
+  - id: greet
+    uses: hello.greet
+    with: { name: "${input.name}" }
+)";
+
 constexpr const char* kPluginCMake = R"(cmake_minimum_required(VERSION 3.25)
 project(hello LANGUAGES CXX)
 find_package(aiw REQUIRED)
@@ -69,7 +85,7 @@ AIW_REGISTER_STAGE(Hello);
 AIW_PLUGIN("hello", "0.3.0");
 )";
 
-TEST(OutOfTreePlugin, BuildsAgainstInstalledPackageAndLoads) {
+TEST(OutOfTreePlugin, BuildsAgainstInstalledPackageLoadsAndRunsInAiw) {
   TempDir tmp;
   const fs::path prefix = tmp.path() / "prefix";
   const fs::path src = tmp.path() / "src";
@@ -114,6 +130,20 @@ TEST(OutOfTreePlugin, BuildsAgainstInstalledPackageAndLoads) {
   Result<StageInstance> instance =
       PluginRegistry::create_instance(*type, R"({"name":"${input.name}"})");
   EXPECT_TRUE(instance.ok()) << instance.error();
+
+  // The aiw binary runs a pipeline of the new stage type, found on AIW_PLUGIN_PATH.
+  const fs::path pipeline = tmp.path() / "greet.yaml";
+  write(pipeline, kGreetPipeline);
+  test::ProcessResult r = test::run_process(
+      {AIW_BINARY, "run", pipeline.string(), "--input", R"({"name":"Ada"})"},
+      {{"AIW_PLUGIN_PATH", build.string() + ":" + AIW_BUILD_PLUGIN_DIR}}, std::chrono::seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << "stdout:\n" << r.out << "\nstderr:\n" << r.err;
+  Json result;
+  ASSERT_TRUE(parse_json(r.out, result)) << r.out;
+  const JsonValue* greeting = find_member(result, "greeting");
+  ASSERT_NE(greeting, nullptr) << r.out;
+  ASSERT_TRUE(greeting->IsString()) << r.out;
+  EXPECT_STREQ(greeting->GetString(), "hello Ada");
 }
 
 }  // namespace

@@ -117,9 +117,9 @@ int cmd_run(const CommandArgs& argv) {
     print_pretty(result.result_json);
     return 0;
   }
-  std::fprintf(stderr, "aiw run: job %s %s (%s): %s\n", engine::to_string(result.status),
-               result.failed_stage.empty() ? "" : ("at stage '" + result.failed_stage + "'").c_str(),
-               engine::to_string(result.error_kind), result.error.c_str());
+  std::string where = result.failed_stage.empty() ? "" : " at stage '" + result.failed_stage + "'";
+  std::fprintf(stderr, "aiw run: job %s%s (%s): %s\n", engine::to_string(result.status),
+               where.c_str(), engine::to_string(result.error_kind), result.error.c_str());
   return 1;
 }
 
