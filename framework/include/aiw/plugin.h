@@ -201,20 +201,31 @@ inline void write_error(char* out, size_t cap, const std::string& message) {
   std::snprintf(out, cap, "%s", message.c_str());
 }
 
+// What the host's instance pointer points at: the stage and its `with` block as written.
+// When a stage's parameters hold no ${...} reference, every job passes exactly that text, so
+// the parsed config is reused instead of parsing the same JSON once per job.
+struct StageHolder {
+  std::unique_ptr<Stage> stage;
+  std::string config_text;
+  Json config;
+};
+
 template <typename T>
 struct StageAdapter {
   static void* create(const char* config_json, size_t config_len, char* error, size_t cap) noexcept {
     try {
-      Json config;
-      if (!parse_json(std::string_view(config_json, config_len), config)) {
+      auto holder = std::make_unique<StageHolder>();
+      holder->config_text.assign(config_json, config_len);
+      if (!parse_json(holder->config_text, holder->config)) {
         write_error(error, cap, "the stage's parameters are not valid JSON");
         return nullptr;
       }
       if constexpr (std::is_constructible_v<T, const Json&>) {
-        return static_cast<Stage*>(new T(config));
+        holder->stage = std::make_unique<T>(holder->config);
       } else {
-        return static_cast<Stage*>(new T());
+        holder->stage = std::make_unique<T>();
       }
+      return holder.release();
     } catch (const std::exception& e) {
       write_error(error, cap, std::string("the stage's constructor threw: ") + e.what());
     } catch (...) {
@@ -222,15 +233,21 @@ struct StageAdapter {
     }
     return nullptr;
   }
-  static void destroy(void* instance) noexcept { delete static_cast<Stage*>(instance); }
+  static void destroy(void* instance) noexcept { delete static_cast<StageHolder*>(instance); }
   static void invoke(void* instance, aiw_call* call, const char* params_json, size_t len) noexcept {
     Call::guard(call, [&] {
+      auto* holder = static_cast<StageHolder*>(instance);
+      std::string_view params_text(params_json, len);
+      if (params_text == holder->config_text) {
+        holder->stage->run(Call(call), holder->config);
+        return;
+      }
       Json params;
-      if (!parse_json(std::string_view(params_json, len), params)) {
+      if (!parse_json(params_text, params)) {
         Call(call).fail_permanent("the stage's resolved parameters are not valid JSON");
         return;
       }
-      static_cast<Stage*>(instance)->run(Call(call), params);
+      holder->stage->run(Call(call), params);
     });
   }
   static const aiw_stage_type* describe() {

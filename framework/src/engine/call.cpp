@@ -7,8 +7,9 @@
 #include <algorithm>
 #include <limits>
 
-aiw_call::aiw_call(aiw::engine::Job* job_in, aiw::engine::StageNode* node_in, int64_t deadline)
-    : job(job_in), node(node_in), start_ns(aiw::engine::now_ns()), deadline_ns(deadline) {
+aiw_call::aiw_call(aiw::engine::Job* job_in, aiw::engine::StageNode* node_in, int64_t start,
+                   int64_t deadline)
+    : job(job_in), node(node_in), start_ns(start), deadline_ns(deadline) {
   job->retain();
 }
 

@@ -35,7 +35,8 @@ struct CallOutcome {
 }  // namespace aiw::engine
 
 struct aiw_call {
-  aiw_call(aiw::engine::Job* job, aiw::engine::StageNode* node, int64_t deadline_ns);
+  aiw_call(aiw::engine::Job* job, aiw::engine::StageNode* node, int64_t start_ns,
+           int64_t deadline_ns);
   ~aiw_call();
 
   void retain() { refs.fetch_add(1, std::memory_order_relaxed); }

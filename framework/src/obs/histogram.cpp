@@ -25,9 +25,14 @@ int64_t Histogram::upper_bound_of(int bucket) {
 
 void Histogram::record_ns(int64_t nanoseconds) {
   buckets_[bucket_of(nanoseconds)].fetch_add(1, std::memory_order_relaxed);
-  count_.fetch_add(1, std::memory_order_relaxed);
   sum_ns_.fetch_add(static_cast<uint64_t>(std::max<int64_t>(nanoseconds, 0)),
                     std::memory_order_relaxed);
+}
+
+uint64_t Histogram::count() const {
+  uint64_t total = 0;
+  for (const auto& b : buckets_) total += b.load(std::memory_order_relaxed);
+  return total;
 }
 
 int64_t Histogram::quantile_ns(double q) const {
@@ -55,7 +60,6 @@ uint64_t Histogram::count_at_most(int64_t upper_ns) const {
 
 void Histogram::reset() {
   for (auto& b : buckets_) b.store(0, std::memory_order_relaxed);
-  count_.store(0, std::memory_order_relaxed);
   sum_ns_.store(0, std::memory_order_relaxed);
 }
 
