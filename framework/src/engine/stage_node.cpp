@@ -104,7 +104,6 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports) {
   auto* call = new aiw_call(job, this, now, job_deadline_first ? job->deadline_ns() : deadline);
   call->deadline_is_job = job_deadline_first;
   call->retain();  // this function's reference
-  core_.graph.reserve_wait();  // released once the call's end has been handled
   metrics().started.fetch_add(1, std::memory_order_relaxed);
   metrics().enter();
   try {
@@ -122,13 +121,24 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports) {
     thrown.message = "stage threw a non-standard exception";
     end_call(call, std::move(thrown));
   }
-  switch (call->handoff.exchange(aiw_call::kBodyReturned)) {
+  // While this body runs, its task keeps the graph from being idle. A call that goes on after
+  // invoke() returned needs the graph's wait count held until its end has been handled, and
+  // the hold must start before the hand-off is published (else a fast completion could drop
+  // the count to zero under a waiter). A call that already ended needs neither.
+  int handoff = call->handoff.load();
+  bool held = false;
+  if (handoff == aiw_call::kInBody) {
+    core_.graph.reserve_wait();
+    held = true;
+    handoff = call->handoff.exchange(aiw_call::kBodyReturned);
+  }
+  switch (handoff) {
     case aiw_call::kEndedPassOn:  // ended inside invoke(): the fast path
       pass_on(job, &ports);
-      core_.graph.release_wait();
+      if (held) core_.graph.release_wait();
       break;
     case aiw_call::kEndedHold:  // ended inside invoke() and waits to be retried
-      core_.graph.release_wait();
+      if (held) core_.graph.release_wait();
       break;
     default:  // still running: make it abortable and bound it in time
       if (!job->add_call(call)) {
@@ -147,7 +157,7 @@ void StageNode::hand_off(aiw_call* call, bool pass) {
   int previous = call->handoff.exchange(pass ? aiw_call::kEndedPassOn : aiw_call::kEndedHold);
   if (previous == aiw_call::kInBody) return;  // the body, still in invoke(), finishes the job
   if (pass) pass_on(call->job, nullptr);
-  core_.graph.release_wait();  // last: the engine may be torn down once the graph is idle
+  core_.graph.release_wait();  // the body's hold; last: the engine may go once the graph is idle
 }
 
 void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
