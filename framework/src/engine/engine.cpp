@@ -58,6 +58,10 @@ void wire(EngineCore& core) {
 void mark_needed_outputs(EngineCore& core) {
   for (const auto& stage : core.spec.stages)
     for (size_t r : stage.with.referenced_stages()) core.nodes[r]->set_output_needed();
+  if (auto whole = core.spec.output.whole_stage_output()) {
+    core.nodes[*whole]->set_keep_output_text();
+    return;
+  }
   for (size_t r : core.spec.output.referenced_stages()) core.nodes[r]->set_output_needed();
 }
 
@@ -104,7 +108,7 @@ Engine::~Engine() { impl_->core->graph.wait_for_all(); }
 JobHandle Engine::submit(JobRequest request) {
   EngineCore& core = *impl_->core;
   size_t n = core.spec.stages.size();
-  Job* job = new Job(&core, std::move(request), n);  // its one reference is the graph's
+  Job* job = Job::create(&core, std::move(request), n);  // its one reference is the graph's
   for (size_t i = 0; i < n; ++i)
     job->stage(i).pending_needs.store(static_cast<int>(core.spec.stages[i].needs.size()),
                                       std::memory_order_relaxed);

@@ -107,7 +107,10 @@ void EngineCore::finalize(Job* job) {
     ctx.job_type = spec.name;
     ctx.attempt = job->request().attempt;
     std::string error;
-    if (!spec.output.render(ctx, result.result_json, error)) {
+    if (auto whole = spec.output.whole_stage_output()) {
+      std::string& text = job->stage(*whole).output_text;
+      result.result_json = text.empty() ? std::string("null") : std::move(text);
+    } else if (!spec.output.render(ctx, result.result_json, error)) {
       result.status = JobResult::Status::kFailed;
       result.error_kind = ErrorKind::kPermanent;
       result.error = "cannot build the job's output: " + error;

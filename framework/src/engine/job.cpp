@@ -2,24 +2,50 @@
 
 #include "engine/call.h"
 #include "engine/engine_core.h"
+#include "obs/clock.h"
 
 #include <algorithm>
 #include <chrono>
 
 namespace aiw::engine {
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+int64_t now_ns() { return obs::monotonic_ns(); }
+
+namespace {
+constexpr size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+constexpr size_t kStagesOffset = align_up(sizeof(Job), alignof(StageState));
+size_t outputs_offset(size_t n) {
+  return align_up(kStagesOffset + n * sizeof(StageState), alignof(const JsonValue*));
+}
+}  // namespace
+
+Job* Job::create(EngineCore* core, JobRequest request, size_t stage_count) {
+  size_t bytes = outputs_offset(stage_count) + stage_count * sizeof(const JsonValue*);
+  auto* raw = static_cast<unsigned char*>(::operator new(bytes));
+  auto* stages = reinterpret_cast<StageState*>(raw + kStagesOffset);
+  for (size_t i = 0; i < stage_count; ++i) new (stages + i) StageState();
+  auto* outputs = reinterpret_cast<const JsonValue**>(raw + outputs_offset(stage_count));
+  for (size_t i = 0; i < stage_count; ++i) outputs[i] = nullptr;
+  return new (raw) Job(core, std::move(request), stage_count, stages, outputs);
 }
 
-Job::Job(EngineCore* core, JobRequest request, size_t stage_count)
+Job::Job(EngineCore* core, JobRequest request, size_t stage_count, StageState* stages,
+         const JsonValue** outputs)
     : core_(core),
       request_(std::move(request)),
-      stages_(new StageState[stage_count]),
-      outputs_(stage_count, nullptr),
+      stage_count_(stage_count),
+      stages_(stages),
+      outputs_(outputs),
       start_ns_(now_ns()) {}
+
+Job::~Job() {
+  for (size_t i = 0; i < stage_count_; ++i) stages_[i].~StageState();
+}
+
+void Job::destroy() {
+  this->~Job();
+  ::operator delete(static_cast<void*>(this));
+}
 
 bool Job::add_call(aiw_call* call) {
   std::lock_guard lock(mu_);

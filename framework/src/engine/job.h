@@ -35,6 +35,9 @@ struct StageState {
   // Parsed only when some template reads it (see StageNode::output_needed_); allocated then
   // too, since a RapidJSON document allocates its allocator when constructed.
   std::unique_ptr<Json> output;
+  // The output as the plugin wrote it, kept only for the stage whose whole output is the job's
+  // result (the common default), which is then passed through without parsing or rendering.
+  std::string output_text;
   std::atomic<net::IoLoop::TimerId> retry_timer{0};  // set while waiting to retry
 };
 
@@ -43,18 +46,19 @@ int64_t now_ns();
 
 class Job {
  public:
-  Job(EngineCore* core, JobRequest request, size_t stage_count);
+  // One allocation holds the job, its stage states and its output pointers.
+  static Job* create(EngineCore* core, JobRequest request, size_t stage_count);
 
   void retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
   }
 
   EngineCore* core() const { return core_; }
   const JobRequest& request() const { return request_; }
   Json& input() { return input_; }
   StageState& stage(size_t i) { return stages_[i]; }
-  const JsonValue* const* outputs() const { return outputs_.data(); }
+  const JsonValue* const* outputs() const { return outputs_; }
   void set_output(size_t i, const JsonValue* v) { outputs_[i] = v; }
   int64_t start_ns() const { return start_ns_; }
   // Absolute steady-clock deadline, 0 when none.
@@ -89,13 +93,17 @@ class Job {
   net::IoLoop::TimerId deadline_timer = 0;
 
  private:
-  ~Job() = default;
+  Job(EngineCore* core, JobRequest request, size_t stage_count, StageState* stages,
+      const JsonValue** outputs);
+  ~Job();
+  void destroy();
   std::atomic<int> refs_{1};
   EngineCore* core_;
   JobRequest request_;
   Json input_;
-  std::unique_ptr<StageState[]> stages_;
-  std::vector<const JsonValue*> outputs_;
+  size_t stage_count_;
+  StageState* stages_;             // in the same allocation, after the Job
+  const JsonValue** outputs_;      // likewise
   int64_t start_ns_;
   int64_t deadline_ns_ = 0;
   std::atomic<bool> ended_early_{false};

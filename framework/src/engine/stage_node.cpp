@@ -4,6 +4,8 @@
 #include "net/io_loop.h"
 #include "obs/log.h"
 
+#include <rapidjson/reader.h>
+
 #include <algorithm>
 #include <random>
 
@@ -18,6 +20,14 @@ pipeline::TemplateContext context_of(Job* job) {
   ctx.job_type = job->core()->spec.name;
   ctx.attempt = job->request().attempt;
   return ctx;
+}
+
+// Checks JSON syntax with a SAX reader that builds nothing.
+bool is_valid_json(const std::string& text) {
+  rapidjson::Reader reader;
+  rapidjson::StringStream stream(text.c_str());
+  rapidjson::BaseReaderHandler<> ignore;
+  return !reader.Parse(stream, ignore).IsError() && stream.Tell() == text.size();
 }
 
 int64_t jittered(int64_t delay_ms) {
@@ -169,15 +179,22 @@ void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
   // Only a call still running after invoke() returned can have been registered for aborts.
   if (call->handoff.load() != aiw_call::kInBody) job->remove_call(call);
 
-  if (outcome.kind == CallOutcome::Kind::kOk && output_needed_) {
-    if (!st.output) st.output = std::make_unique<Json>();
-    st.output->Parse(outcome.output_json.data(), outcome.output_json.size());
-    if (st.output->HasParseError()) {
+  if (outcome.kind == CallOutcome::Kind::kOk) {
+    bool valid;
+    if (output_needed_) {
+      if (!st.output) st.output = std::make_unique<Json>();
+      st.output->Parse(outcome.output_json.data(), outcome.output_json.size());
+      valid = !st.output->HasParseError();
+      if (valid) job->set_output(index_, st.output.get());
+    } else {
+      valid = is_valid_json(outcome.output_json);  // no document built
+    }
+    if (!valid) {
       outcome.kind = CallOutcome::Kind::kError;
       outcome.error_kind = ErrorKind::kPermanent;
       outcome.message = "returned output that is not valid JSON";
-    } else {
-      job->set_output(index_, st.output.get());
+    } else if (keep_output_text_) {
+      st.output_text = std::move(outcome.output_json);
     }
   }
   if (outcome.kind == CallOutcome::Kind::kOk) {

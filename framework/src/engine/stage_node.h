@@ -36,6 +36,8 @@ class StageNode {
   obs::StageMetrics& metrics() { return *core_.metrics[index_]; }
   // True when some template reads this stage's output, so it must be parsed.
   void set_output_needed() { output_needed_ = true; }
+  // True for the stage whose whole output is the job's result (kept as text).
+  void set_keep_output_text() { keep_output_text_ = true; }
 
   // Completion path of a call (any thread).
   void on_call_end(aiw_call* call, CallOutcome&& outcome);
@@ -59,6 +61,7 @@ class StageNode {
   const aiw_stage_type* type_;
   void* instance_;
   bool output_needed_ = false;
+  bool keep_output_text_ = false;
   std::unique_ptr<ExecNode> exec_;
   std::unique_ptr<GateNode> gate_;
   std::unique_ptr<tbb::flow::queue_node<Job*>> queue_;

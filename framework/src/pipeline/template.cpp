@@ -188,6 +188,15 @@ const std::vector<size_t>& Template::referenced_stages() const {
   return impl_ ? impl_->referenced_stages : kNone;
 }
 
+std::optional<size_t> Template::whole_stage_output() const {
+  if (!impl_ || impl_->constant) return std::nullopt;
+  const internal::Node& root = impl_->root;
+  if (root.kind != internal::Node::Kind::kReference) return std::nullopt;
+  if (root.reference.root != internal::Reference::Root::kStage || !root.reference.path.empty())
+    return std::nullopt;
+  return root.reference.stage;
+}
+
 bool Template::render(const TemplateContext& context, std::string& out, std::string& error) const {
   if (is_constant()) {
     out = constant_json();

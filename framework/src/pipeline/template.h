@@ -11,6 +11,7 @@
 #include <aiw/json.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,10 @@ class Template {
 
   // Indices of the stages this template reads (for upstream checks and lazy output parsing).
   const std::vector<size_t>& referenced_stages() const;
+
+  // The stage index when the whole template is exactly "${stages.<id>.output}": the engine
+  // then passes that stage's output text through without parsing or rendering it.
+  std::optional<size_t> whole_stage_output() const;
 
   struct Impl;  // defined in template.cpp
 
