@@ -81,7 +81,7 @@ void StageNode::run(Job* job, Ports& ports) {
   StageState& st = job->stage(index_);
   if (job->ended_early()) {
     st.status = StageStatus::kSkipped;
-    metrics().skipped.fetch_add(1, std::memory_order_relaxed);
+    metrics().skipped.add();
     core_.stage_finished(job, index_);
     pass_on(job, &ports);
     return;
@@ -114,8 +114,7 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports) {
   auto* call = new aiw_call(job, this, now, job_deadline_first ? job->deadline_ns() : deadline);
   call->deadline_is_job = job_deadline_first;
   call->retain();  // this function's reference
-  metrics().started.fetch_add(1, std::memory_order_relaxed);
-  metrics().enter();
+  metrics().started.add();
   try {
     type_->invoke(instance_, call, params.data(), params.size());
   } catch (const std::exception& e) {  // a raw C++ plugin without the SDK's guard
@@ -139,9 +138,11 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports) {
   bool held = false;
   if (handoff == aiw_call::kInBody) {
     core_.graph.reserve_wait();
+    metrics().enter();
     held = true;
     handoff = call->handoff.exchange(aiw_call::kBodyReturned);
   }
+  if (held && handoff != aiw_call::kInBody) metrics().leave();  // it ended just now after all
   switch (handoff) {
     case aiw_call::kEndedPassOn:  // ended inside invoke(): the fast path
       pass_on(job, &ports);
@@ -175,9 +176,12 @@ void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
   StageState& st = job->stage(index_);
   int64_t end = now_ns();
   metrics().latency.record_ns(end - call->start_ns);
-  metrics().leave();
-  // Only a call still running after invoke() returned can have been registered for aborts.
-  if (call->handoff.load() != aiw_call::kInBody) job->remove_call(call);
+  // Only a call still running after invoke() returned was counted in flight and can have been
+  // registered for aborts.
+  if (call->handoff.load() != aiw_call::kInBody) {
+    metrics().leave();
+    job->remove_call(call);
+  }
 
   if (outcome.kind == CallOutcome::Kind::kOk) {
     bool valid;
@@ -199,10 +203,10 @@ void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
   }
   if (outcome.kind == CallOutcome::Kind::kOk) {
     st.status = StageStatus::kOk;
-    metrics().succeeded.fetch_add(1, std::memory_order_relaxed);
+    metrics().succeeded.add();
   } else if (outcome.kind == CallOutcome::Kind::kError &&
              outcome.error_kind == ErrorKind::kRetryable && schedule_retry(job, outcome)) {
-    metrics().retried.fetch_add(1, std::memory_order_relaxed);
+    metrics().retried.add();
     hand_off(call, false);
     return;
   } else {
@@ -244,7 +248,7 @@ void StageNode::record_failure(Job* job, const CallOutcome& outcome) {
     return;
   }
   st.status = StageStatus::kFailed;
-  metrics().failed.fetch_add(1, std::memory_order_relaxed);
+  metrics().failed.add();
   if (spec().optional) {
     obs::log(obs::LogLevel::kWarn, "an optional stage failed; the job goes on without its output",
              {{"stage", spec().id}, {"job", job->request().id}, {"error", outcome.message}});

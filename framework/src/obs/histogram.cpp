@@ -24,26 +24,40 @@ int64_t Histogram::upper_bound_of(int bucket) {
 }
 
 void Histogram::record_ns(int64_t nanoseconds) {
-  buckets_[bucket_of(nanoseconds)].fetch_add(1, std::memory_order_relaxed);
-  sum_ns_.fetch_add(static_cast<uint64_t>(std::max<int64_t>(nanoseconds, 0)),
-                    std::memory_order_relaxed);
+  Shard& shard = shards_[this_thread_shard()];
+  shard.buckets[bucket_of(nanoseconds)].fetch_add(1, std::memory_order_relaxed);
+  shard.sum_ns.fetch_add(static_cast<uint64_t>(std::max<int64_t>(nanoseconds, 0)),
+                         std::memory_order_relaxed);
+}
+
+uint64_t Histogram::bucket_total(int bucket) const {
+  uint64_t n = 0;
+  for (const auto& s : shards_) n += s.buckets[bucket].load(std::memory_order_relaxed);
+  return n;
 }
 
 uint64_t Histogram::count() const {
   uint64_t total = 0;
-  for (const auto& b : buckets_) total += b.load(std::memory_order_relaxed);
+  for (int i = 0; i < kBuckets; ++i) total += bucket_total(i);
+  return total;
+}
+
+uint64_t Histogram::sum_ns() const {
+  uint64_t total = 0;
+  for (const auto& s : shards_) total += s.sum_ns.load(std::memory_order_relaxed);
   return total;
 }
 
 int64_t Histogram::quantile_ns(double q) const {
+  std::array<uint64_t, kBuckets> merged{};
   uint64_t total = 0;
-  for (const auto& b : buckets_) total += b.load(std::memory_order_relaxed);
+  for (int i = 0; i < kBuckets; ++i) total += merged[i] = bucket_total(i);
   if (total == 0) return 0;
   q = std::clamp(q, 0.0, 1.0);
   uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(q * static_cast<double>(total) + 0.5));
   uint64_t seen = 0;
   for (int i = 0; i < kBuckets; ++i) {
-    seen += buckets_[i].load(std::memory_order_relaxed);
+    seen += merged[i];
     if (seen >= rank) return upper_bound_of(i);
   }
   return upper_bound_of(kBuckets - 1);
@@ -53,14 +67,9 @@ uint64_t Histogram::count_at_most(int64_t upper_ns) const {
   uint64_t n = 0;
   for (int i = 0; i < kBuckets; ++i) {
     if (upper_bound_of(i) > upper_ns) break;
-    n += buckets_[i].load(std::memory_order_relaxed);
+    n += bucket_total(i);
   }
   return n;
-}
-
-void Histogram::reset() {
-  for (auto& b : buckets_) b.store(0, std::memory_order_relaxed);
-  sum_ns_.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace aiw::obs

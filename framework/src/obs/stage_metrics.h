@@ -1,8 +1,10 @@
 // StageMetrics: what the framework records around every stage of every job, so that plugin
-// authors write no metrics (DESIGN.md "Engine").
+// authors write no metrics (DESIGN.md "Engine"). Counters are per-thread sharded: recording
+// costs no cross-core traffic; reading sums the shards.
 #pragma once
 
 #include "obs/histogram.h"
+#include "obs/sharded.h"
 
 #include <atomic>
 #include <cstdint>
@@ -14,19 +16,22 @@ struct StageMetrics {
   std::string pipeline;
   std::string stage;       // stage id
   std::string stage_type;  // `uses`
-  std::atomic<uint64_t> started{0};    // invocations, retries included
-  std::atomic<uint64_t> succeeded{0};
-  std::atomic<uint64_t> failed{0};     // final failures (after the stage's own retries)
-  std::atomic<uint64_t> retried{0};    // invocations that will be tried again
-  std::atomic<uint64_t> skipped{0};    // not run because the job had already failed or ended
+  ShardedCounter started;    // invocations, retries included
+  ShardedCounter succeeded;
+  ShardedCounter failed;     // final failures (after the stage's own retries)
+  ShardedCounter retried;    // invocations that will be tried again
+  ShardedCounter skipped;    // not run because the job had already failed or ended
+  // Calls that outlived invoke(): waiting on HTTP or a timer. Calls that end inside invoke()
+  // (CPU stages) are never counted here: they hold their thread for their whole life anyway.
   std::atomic<int64_t> in_flight{0};
   std::atomic<int64_t> in_flight_peak{0};  // highest in_flight seen (checks `concurrency`)
-  Histogram latency;                   // per invocation, start to end
+  Histogram latency;                       // per invocation, start to end
 
   void enter() {
     int64_t now = in_flight.fetch_add(1, std::memory_order_relaxed) + 1;
     int64_t peak = in_flight_peak.load(std::memory_order_relaxed);
-    while (now > peak && !in_flight_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    while (now > peak &&
+           !in_flight_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
     }
   }
   void leave() { in_flight.fetch_sub(1, std::memory_order_relaxed); }
