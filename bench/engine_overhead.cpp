@@ -11,12 +11,15 @@
 #include "pipeline/loader.h"
 #include "plugin/registry.h"
 
+#include <aiw/json.h>
+
 #include <oneapi/tbb/flow_graph.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <string>
 
 namespace {
@@ -55,6 +58,50 @@ double run_raw_chain(long long jobs, long long concurrency) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// The same chain carrying what a hand-written JSON job needs: the input parsed, each step's
+// output kept as JSON text, the last one handed to a completion callback. This separates the
+// cost of JSON jobs from the cost of the framework around them.
+struct JsonJob {
+  std::string id;
+  aiw::Json input;
+  std::string outputs[5];
+  std::function<void(std::string&&)> on_done;
+};
+
+double run_json_chain(long long jobs, long long concurrency) {
+  using namespace tbb::flow;
+  graph g;
+  std::atomic<long long> submitted{0};
+  std::vector<std::unique_ptr<function_node<JsonJob*, JsonJob*>>> nodes;
+  for (int i = 0; i < 5; ++i)
+    nodes.push_back(std::make_unique<function_node<JsonJob*, JsonJob*>>(
+        g, unlimited, [i](JsonJob* j) {
+          j->outputs[i] = "{}";
+          return j;
+        }));
+  for (int i = 0; i < 4; ++i) make_edge(*nodes[i], *nodes[i + 1]);
+  std::function<void()> submit_next;
+  function_node<JsonJob*> sink(g, unlimited, [&](JsonJob* j) {
+    auto done = std::move(j->on_done);
+    std::string result = std::move(j->outputs[4]);
+    delete j;
+    done(std::move(result));
+    return continue_msg();
+  });
+  make_edge(*nodes[4], sink);
+  submit_next = [&] {
+    long long n = submitted.fetch_add(1);
+    if (n >= jobs) return;
+    auto* j = new JsonJob{"json-" + std::to_string(n), {}, {}, [&](std::string&&) { submit_next(); }};
+    j->input.Parse("{}");
+    nodes[0]->try_put(j);
+  };
+  auto start = std::chrono::steady_clock::now();
+  for (long long i = 0; i < std::min(concurrency, jobs); ++i) submit_next();
+  g.wait_for_all();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,9 +120,10 @@ int main(int argc, char** argv) {
   registry.load_default();
   const std::string pipeline_file = AIW_SOURCE_DIR "/bench/pipelines/noop5.yaml";
   if (!aiw::cli::load_pipeline(pipeline_file, registry)) return 1;
-  double best_raw = 1e9, best_engine = 1e9;
+  double best_raw = 1e9, best_json = 1e9, best_engine = 1e9;
   for (long long r = 0; r < rounds; ++r) {
     best_raw = std::min(best_raw, run_raw_chain(jobs, concurrency));
+    best_json = std::min(best_json, run_json_chain(jobs, concurrency));
     auto engine = aiw::engine::Engine::create(*aiw::cli::load_pipeline(pipeline_file, registry),
                                               registry);
     if (!engine.ok()) {
@@ -93,14 +141,19 @@ int main(int argc, char** argv) {
     best_engine = std::min(best_engine, report.wall_seconds);
   }
   double raw_us = best_raw * 1e6 / static_cast<double>(jobs);
+  double json_us = best_json * 1e6 / static_cast<double>(jobs);
   double engine_us = best_engine * 1e6 / static_cast<double>(jobs);
   std::printf("engine overhead: %lld jobs, %lld in flight, best of %lld rounds each\n\n", jobs,
               concurrency, rounds);
   std::printf("| variant | jobs/s | us/job |\n|---|---:|---:|\n");
   std::printf("| raw oneTBB chain, 5 function_nodes | %.0f | %.2f |\n", jobs / best_raw, raw_us);
+  std::printf("| raw oneTBB chain, 5 function_nodes, JSON job | %.0f | %.2f |\n", jobs / best_json,
+              json_us);
   std::printf("| aiw engine, 5 testkit.noop stages  | %.0f | %.2f |\n", jobs / best_engine,
               engine_us);
   std::printf("\nratio engine/raw: %.2f   engine overhead per stage: %.2f us\n",
               best_engine / best_raw, (engine_us - raw_us) / 5.0);
+  std::printf("ratio engine/raw JSON job: %.2f   engine overhead per stage: %.2f us\n",
+              best_engine / best_json, (engine_us - json_us) / 5.0);
   return 0;
 }

@@ -13,7 +13,15 @@ aiw_call::aiw_call(aiw::engine::Job* job_in, aiw::engine::StageNode* node_in, in
   job->retain();
 }
 
-aiw_call::~aiw_call() { job->release(); }
+void aiw_call::destroy() {
+  aiw::engine::Job* owner = job;
+  if (embedded) {
+    this->~aiw_call();
+  } else {
+    delete this;
+  }
+  owner->release();
+}
 
 namespace aiw::engine {
 namespace {

@@ -37,15 +37,19 @@ struct CallOutcome {
 struct aiw_call {
   aiw_call(aiw::engine::Job* job, aiw::engine::StageNode* node, int64_t start_ns,
            int64_t deadline_ns);
-  ~aiw_call();
+  ~aiw_call() = default;
 
   void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
   void release() {
-    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
   }
+  // Frees the call (or just ends its life, when it lives in its job's stage state), then lets
+  // go of the job: in that order, since the job may own the call's memory.
+  void destroy();
 
   std::atomic<int> refs{1};  // the "not yet ended" reference
   aiw::engine::Job* job;     // retained
+  bool embedded = false;     // constructed in the job's StageState::call_storage
   aiw::engine::StageNode* node;
   int64_t start_ns;
   int64_t deadline_ns;       // steady clock; 0 = none

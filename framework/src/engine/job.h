@@ -4,6 +4,7 @@
 // HTTP answer arriving after a timeout) may still point at it through their call.
 #pragma once
 
+#include "engine/call.h"
 #include "engine/job_result.h"
 #include "net/io_loop.h"
 
@@ -39,6 +40,9 @@ struct StageState {
   // result (the common default), which is then passed through without parsing or rendering.
   std::string output_text;
   std::atomic<net::IoLoop::TimerId> retry_timer{0};  // set while waiting to retry
+  // Room for the stage's first call, so the common case allocates nothing per stage; retries
+  // (whose predecessor may still be referenced by late callbacks) take the heap.
+  alignas(aiw_call) unsigned char call_storage[sizeof(aiw_call)];
 };
 
 // Monotonic nanoseconds.

@@ -111,7 +111,14 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports) {
   if (++st.attempts == 1) st.start_ns = now;
   int64_t deadline = spec().timeout_ms > 0 ? now + spec().timeout_ms * 1000000 : 0;
   bool job_deadline_first = job->deadline_ns() != 0 && (deadline == 0 || job->deadline_ns() < deadline);
-  auto* call = new aiw_call(job, this, now, job_deadline_first ? job->deadline_ns() : deadline);
+  int64_t call_deadline = job_deadline_first ? job->deadline_ns() : deadline;
+  aiw_call* call;
+  if (st.attempts == 1) {
+    call = new (st.call_storage) aiw_call(job, this, now, call_deadline);
+    call->embedded = true;
+  } else {
+    call = new aiw_call(job, this, now, call_deadline);
+  }
   call->deadline_is_job = job_deadline_first;
   call->retain();  // this function's reference
   metrics().started.add();
