@@ -1,5 +1,6 @@
 #include "engine/call.h"
 
+#include "engine/engine_core.h"
 #include "engine/job.h"
 #include "engine/stage_node.h"
 #include "obs/log.h"
@@ -27,6 +28,19 @@ namespace aiw::engine {
 namespace {
 
 net::IoLoop& loop_of(aiw_call* call) { return *call->job->core()->loop; }
+
+// Every callback the loop will run for a call (HTTP answer, timer, timeout) holds the graph's
+// wait count from registration until it has run, so that wait_idle() and the engine's
+// destructor wait for it: the callback reaches the stage node and the plugin's instance.
+tbb::flow::graph& graph_of(aiw_call* call) { return call->job->core()->graph; }
+
+// Drops the callback's reference to the call, then its hold on the graph: last, because once
+// the graph is idle the engine may be torn down.
+void release_after_callback(aiw_call* call) {
+  tbb::flow::graph& graph = graph_of(call);
+  call->release();
+  graph.release_wait();
+}
 
 void log_second_end(aiw_call* call, int previous_state, const CallOutcome& outcome) {
   const std::string& stage = call->node->spec().id;
@@ -67,14 +81,14 @@ bool end_call(aiw_call* call, CallOutcome outcome) {
     call->timeout_timer = 0;
   }
   net::IoLoop& loop = loop_of(call);
-  if (timeout != 0 && loop.cancel_timer(timeout)) call->release();  // the timer's reference
+  if (timeout != 0 && loop.cancel_timer(timeout)) release_after_callback(call);  // the timer's
   for (const auto& op : ops) {
     if (op.is_http) {
       loop.cancel_http(op.id);  // its callback runs with AIW_HTTP_CANCELLED and releases
     } else if (loop.cancel_timer(op.id)) {
       loop.post([op, call] {
         op.timer_cb(op.user, call, 1);
-        call->release();
+        release_after_callback(call);
       });
     }
   }
@@ -89,6 +103,7 @@ void arm_call_timeout(aiw_call* call) {
   call->has_pending.store(true);
   if (call->ended()) return;
   call->retain();
+  graph_of(call).reserve_wait();
   auto delay = std::chrono::nanoseconds(std::max<int64_t>(0, call->deadline_ns - now_ns()));
   call->timeout_timer = loop_of(call).add_timer(
       std::chrono::ceil<std::chrono::milliseconds>(delay), [call] {
@@ -104,7 +119,7 @@ void arm_call_timeout(aiw_call* call) {
                               : "did not finish within its timeout of " +
                                     std::to_string(call->node->spec().timeout_ms) + " ms";
         end_call(call, std::move(timeout));
-        call->release();
+        release_after_callback(call);
       });
 }
 
@@ -124,6 +139,7 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
   std::lock_guard lock(call->mu);
   call->has_pending.store(true);
   call->retain();  // released after the callback
+  graph_of(call).reserve_wait();
   if (call->ended()) {
     loop.post([call, cb, user] {
       aiw_http_response resp{};
@@ -132,7 +148,7 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
       resp.error = "the call had already ended when the request was made";
       resp.body = "";
       cb(user, call, &resp);
-      call->release();
+      release_after_callback(call);
     });
     return;
   }
@@ -153,7 +169,7 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
     resp.body_len = response.body.size();
     resp.total_seconds = response.total_seconds;
     cb(user, call, &resp);
-    call->release();
+    release_after_callback(call);
   });
   call->ops.push_back({true, id, token, nullptr, user});
 }
@@ -163,10 +179,11 @@ void call_after(aiw_call* call, uint64_t delay_ms, aiw_timer_callback cb, void* 
   std::lock_guard lock(call->mu);
   call->has_pending.store(true);
   call->retain();  // released after the callback
+  graph_of(call).reserve_wait();
   if (call->ended()) {
     loop.post([call, cb, user] {
       cb(user, call, 1);
-      call->release();
+      release_after_callback(call);
     });
     return;
   }
@@ -174,7 +191,7 @@ void call_after(aiw_call* call, uint64_t delay_ms, aiw_timer_callback cb, void* 
   uint64_t id = loop.add_timer(std::chrono::milliseconds(delay_ms), [call, cb, user, token] {
     erase_op(call, token);
     cb(user, call, call->ended() ? 1 : 0);
-    call->release();
+    release_after_callback(call);
   });
   call->ops.push_back({false, id, token, cb, user});
 }

@@ -51,13 +51,15 @@ void EngineCore::arm_deadline(Job* job) {
                                                              : spec.deadline_ms;
   if (deadline_ms <= 0) return;
   job->set_deadline_ns(job->start_ns() + deadline_ms * 1000000);
-  job->retain();  // the timer's reference
-  job->deadline_timer = loop->add_timer(std::chrono::milliseconds(deadline_ms), [job, deadline_ms] {
+  job->retain();          // the timer's reference
+  graph.reserve_wait();   // the timer reaches this engine: keep it alive until it ran or is gone
+  job->deadline_timer = loop->add_timer(std::chrono::milliseconds(deadline_ms), [this, job, deadline_ms] {
     job->fail(JobResult::Status::kFailed, ErrorKind::kRetryable,
               "the job did not finish within its deadline of " + std::to_string(deadline_ms) +
                   " ms",
               "", -1);
     job->release();
+    graph.release_wait();
   });
 }
 
@@ -75,7 +77,10 @@ void EngineCore::stage_finished(Job* job, size_t stage_index) {
 }
 
 void EngineCore::finalize(Job* job) {
-  if (job->deadline_timer != 0 && loop->cancel_timer(job->deadline_timer)) job->release();
+  if (job->deadline_timer != 0 && loop->cancel_timer(job->deadline_timer)) {
+    job->release();
+    graph.release_wait();
+  }
   Job::Ending ending = job->finish();
   JobResult result;
   result.duration_ns = now_ns() - job->start_ns();
