@@ -84,7 +84,9 @@ bool end_call(aiw_call* call, CallOutcome outcome) {
   if (timeout != 0 && loop.cancel_timer(timeout)) release_after_callback(call);  // the timer's
   for (const auto& op : ops) {
     if (op.is_http) {
-      loop.cancel_http(op.id);  // its callback runs with AIW_HTTP_CANCELLED and releases
+      // Its callback runs with AIW_HTTP_CANCELLED and releases. An id of 0 means the request
+      // is still being started: call_http sees the call ended and cancels it itself.
+      if (op.id != 0) loop.cancel_http(op.id);
     } else if (loop.cancel_timer(op.id)) {
       loop.post([op, call] {
         op.timer_cb(op.user, call, 1);
@@ -135,24 +137,31 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
   r.timeout = std::chrono::milliseconds(request->timeout_ms);
   if (request->max_response_bytes > 0) r.max_response_bytes = request->max_response_bytes;
 
+  if (request->struct_size < sizeof(aiw_http_request)) r.url.clear();  // -> a BAD_REQUEST answer
+
   net::IoLoop& loop = loop_of(call);
-  std::lock_guard lock(call->mu);
-  call->has_pending.store(true);
-  call->retain();  // released after the callback
-  graph_of(call).reserve_wait();
-  if (call->ended()) {
-    loop.post([call, cb, user] {
-      aiw_http_response resp{};
-      resp.struct_size = sizeof resp;
-      resp.outcome = AIW_HTTP_CANCELLED;
-      resp.error = "the call had already ended when the request was made";
-      resp.body = "";
-      cb(user, call, &resp);
-      release_after_callback(call);
-    });
-    return;
+  uint64_t token = 0;
+  {
+    std::lock_guard lock(call->mu);
+    call->has_pending.store(true);
+    call->retain();  // released after the callback
+    graph_of(call).reserve_wait();
+    if (call->ended()) {
+      loop.post([call, cb, user] {
+        aiw_http_response resp{};
+        resp.struct_size = sizeof resp;
+        resp.outcome = AIW_HTTP_CANCELLED;
+        resp.error = "the call had already ended when the request was made";
+        resp.body = "";
+        cb(user, call, &resp);
+        release_after_callback(call);
+      });
+      return;
+    }
+    token = ++call->next_token;
+    call->ops.push_back({true, 0, token, nullptr, user});  // its id comes once it started
   }
-  uint64_t token = ++call->next_token;
+  // Started without holding the call's lock: the loop may answer at once (after stop()).
   uint64_t id = loop.http(std::move(r), [call, cb, user, token](net::HttpResponse&& response) {
     erase_op(call, token);
     std::vector<aiw_http_header> headers;
@@ -171,7 +180,15 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
     cb(user, call, &resp);
     release_after_callback(call);
   });
-  call->ops.push_back({true, id, token, nullptr, user});
+  bool abort_now = false;
+  {
+    std::lock_guard lock(call->mu);
+    auto& ops = call->ops;
+    auto it = std::find_if(ops.begin(), ops.end(), [&](const auto& op) { return op.token == token; });
+    if (it != ops.end()) it->id = id;
+    else abort_now = call->ended();  // the call ended while the request was starting
+  }
+  if (abort_now) loop.cancel_http(id);  // a no-op when it already finished
 }
 
 void call_after(aiw_call* call, uint64_t delay_ms, aiw_timer_callback cb, void* user) {
