@@ -124,16 +124,12 @@ int main(int argc, char** argv) {
   for (long long r = 0; r < rounds; ++r) {
     best_raw = std::min(best_raw, run_raw_chain(jobs, concurrency));
     best_json = std::min(best_json, run_json_chain(jobs, concurrency));
-    auto engine = aiw::engine::Engine::create(*aiw::cli::load_pipeline(pipeline_file, registry),
-                                              registry);
-    if (!engine.ok()) {
-      std::fprintf(stderr, "%s\n", engine.error().c_str());
-      return 1;
-    }
+    auto engine = aiw::cli::load_engine(pipeline_file, registry, "engine_overhead");
+    if (!engine) return 1;
     aiw::cli::BenchOptions options;
     options.jobs = jobs;
     options.concurrency = concurrency;
-    auto report = aiw::cli::run_bench(**engine, options);
+    auto report = aiw::cli::run_bench(*engine, options);
     if (report.failed > 0) {
       std::fprintf(stderr, "engine jobs failed: %s\n", report.first_error.c_str());
       return 1;

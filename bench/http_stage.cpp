@@ -86,17 +86,13 @@ int main(int argc, char** argv) {
 
   aiw::plugin::PluginRegistry registry;
   registry.load_default();
-  auto spec = aiw::cli::load_pipeline(AIW_SOURCE_DIR "/bench/pipelines/http_local.yaml", registry);
-  if (!spec) return 1;
-  auto engine = aiw::engine::Engine::create(std::move(*spec), registry);
-  if (!engine.ok()) {
-    std::fprintf(stderr, "%s\n", engine.error().c_str());
-    return 1;
-  }
+  auto engine =
+      aiw::cli::load_engine(AIW_SOURCE_DIR "/bench/pipelines/http_local.yaml", registry, "http_stage");
+  if (!engine) return 1;
   aiw::cli::BenchOptions options;
   options.jobs = jobs;
   options.concurrency = concurrency;
-  auto report = aiw::cli::run_bench(**engine, options);
+  auto report = aiw::cli::run_bench(*engine, options);
 
   kill(server, SIGTERM);
   int status = 0;
@@ -105,7 +101,7 @@ int main(int argc, char** argv) {
   double server_cpu = static_cast<double>(server_usage.ru_utime.tv_sec + server_usage.ru_stime.tv_sec) +
                       static_cast<double>(server_usage.ru_utime.tv_usec + server_usage.ru_stime.tv_usec) / 1e6;
 
-  aiw::cli::print_bench_report(**engine, report, stdout);
+  aiw::cli::print_bench_report(*engine, report, stdout);
   double n = static_cast<double>(report.jobs);
   std::printf("\n| jobs | in flight | jobs/s | aiw CPU us/request | server CPU us/request | "
               "aiw threads | aiw peak RSS MB |\n|---:|---:|---:|---:|---:|---:|---:|\n");

@@ -44,17 +44,12 @@ int cmd_bench(const CommandArgs& argv) {
     return 2;
   }
   auto registry = load_plugins();
-  auto spec = load_pipeline(file, *registry);
-  if (!spec) return 1;
-  auto created = engine::Engine::create(std::move(*spec), *registry);
-  if (!created.ok()) {
-    std::fprintf(stderr, "aiw bench: %s\n", created.error().c_str());
-    return 1;
-  }
+  auto engine = load_engine(file, *registry, "aiw bench");
+  if (!engine) return 1;
   options.progress = !json && isatty(STDERR_FILENO);
-  BenchReport report = run_bench(**created, options);
-  if (json) std::printf("%s\n", bench_report_json(**created, report).c_str());
-  else print_bench_report(**created, report, stdout);
+  BenchReport report = run_bench(*engine, options);
+  if (json) std::printf("%s\n", bench_report_json(*engine, report).c_str());
+  else print_bench_report(*engine, report, stdout);
   return report.failed == 0 ? 0 : 1;
 }
 

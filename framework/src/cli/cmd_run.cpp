@@ -80,14 +80,9 @@ int cmd_run(const CommandArgs& argv) {
   }
 
   auto registry = load_plugins();
-  auto spec = load_pipeline(file, *registry);
-  if (!spec) return 1;
-  auto created = engine::Engine::create(std::move(*spec), *registry);
-  if (!created.ok()) {
-    std::fprintf(stderr, "aiw run: %s\n", created.error().c_str());
-    return 1;
-  }
-  engine::Engine& engine = **created;
+  auto loaded = load_engine(file, *registry, "aiw run");
+  if (!loaded) return 1;
+  engine::Engine& engine = *loaded;
 
   std::atomic<bool> done{false};
   engine::JobResult result;

@@ -21,6 +21,19 @@ std::optional<pipeline::PipelineSpec> load_pipeline(const std::string& path,
   return std::move(loaded.spec);
 }
 
+std::unique_ptr<engine::Engine> load_engine(const std::string& path,
+                                            const plugin::PluginRegistry& registry,
+                                            const char* command) {
+  auto spec = load_pipeline(path, registry);
+  if (!spec) return nullptr;
+  auto created = engine::Engine::create(std::move(*spec), registry);
+  if (!created.ok()) {
+    std::fprintf(stderr, "%s: %s\n", command, created.error().c_str());
+    return nullptr;
+  }
+  return std::move(*created);
+}
+
 std::string format_ms(double nanoseconds) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", nanoseconds / 1e6);
