@@ -53,7 +53,10 @@ class JobHandle {
 class Engine {
  public:
   // Builds the graph and creates one plugin instance per stage. Fails with a sentence naming
-  // the stage when a stage type is missing or its plugin refuses the parameters.
+  // the stage when a stage type is missing or its plugin refuses the parameters. `loop`
+  // (default: IoLoop::shared()) must outlive the engine and stay running while it does: the
+  // engine waits for every callback the loop owes its calls, and a stopped loop drops timers.
+  // The registry must outlive the engine too (it keeps the plugins loaded).
   static Result<std::unique_ptr<Engine>> create(pipeline::PipelineSpec spec,
                                                 const plugin::PluginRegistry& registry,
                                                 net::IoLoop* loop = nullptr);
