@@ -56,6 +56,17 @@ void log_second_end(aiw_call* call, int previous_state, const CallOutcome& outco
   }
 }
 
+// Takes what a callback the loop will run for this call needs (a reference to the call and a
+// hold on the graph, released by release_after_callback) and marks the call as having pending
+// work. Call with call->mu held. True when the call has already ended: the caller then answers
+// "cancelled" at once instead of starting anything.
+bool begin_op(aiw_call* call) {
+  call->has_pending.store(true);
+  call->retain();
+  graph_of(call).reserve_wait();
+  return call->ended();
+}
+
 void erase_op(aiw_call* call, uint64_t token) {
   std::lock_guard lock(call->mu);
   auto& ops = call->ops;
@@ -143,10 +154,7 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
   uint64_t token = 0;
   {
     std::lock_guard lock(call->mu);
-    call->has_pending.store(true);
-    call->retain();  // released after the callback
-    graph_of(call).reserve_wait();
-    if (call->ended()) {
+    if (begin_op(call)) {
       loop.post([call, cb, user] {
         aiw_http_response resp{};
         resp.struct_size = sizeof resp;
@@ -194,10 +202,7 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
 void call_after(aiw_call* call, uint64_t delay_ms, aiw_timer_callback cb, void* user) {
   net::IoLoop& loop = loop_of(call);
   std::lock_guard lock(call->mu);
-  call->has_pending.store(true);
-  call->retain();  // released after the callback
-  graph_of(call).reserve_wait();
-  if (call->ended()) {
+  if (begin_op(call)) {
     loop.post([call, cb, user] {
       cb(user, call, 1);
       release_after_callback(call);
