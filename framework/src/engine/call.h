@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace aiw::engine {
@@ -26,7 +27,9 @@ class StageNode;
 struct CallOutcome {
   enum class Kind { kOk, kError, kAborted };
   Kind kind = Kind::kOk;
-  std::string output_json;      // kOk
+  // kOk: the plugin's own buffer, valid while end_call() runs (it handles the end at once and
+  // copies only what it keeps).
+  std::string_view output_json;
   ErrorKind error_kind = ErrorKind::kNone;  // kError
   std::string message;          // kError / kAborted
   int64_t retry_after_ms = -1;

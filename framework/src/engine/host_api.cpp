@@ -40,7 +40,7 @@ void host_complete(aiw_call* call, const char* output, size_t len) {
   guarded("call_complete", [&] {
     CallOutcome o;
     o.kind = CallOutcome::Kind::kOk;
-    o.output_json = output && len > 0 ? std::string(output, len) : std::string("null");
+    o.output_json = output && len > 0 ? std::string_view(output, len) : std::string_view("null");
     o.from_plugin = true;
     end_call(call, std::move(o));
   });

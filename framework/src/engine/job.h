@@ -104,7 +104,11 @@ class Job {
   std::atomic<int> refs_{1};
   EngineCore* core_;
   JobRequest request_;
-  Json input_;
+  // The input document allocates from a buffer inside the job first: small inputs cost no
+  // allocation of their own.
+  alignas(8) unsigned char input_buffer_[512];
+  rapidjson::MemoryPoolAllocator<> input_allocator_{input_buffer_, sizeof input_buffer_};
+  Json input_{&input_allocator_};
   size_t stage_count_;
   StageState* stages_;             // in the same allocation, after the Job
   const JsonValue** outputs_;      // likewise

@@ -4,6 +4,8 @@
 #include "net/io_loop.h"
 #include "obs/log.h"
 
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
 #include <algorithm>
@@ -22,12 +24,13 @@ pipeline::TemplateContext context_of(Job* job) {
   return ctx;
 }
 
-// Checks JSON syntax with a SAX reader that builds nothing.
-bool is_valid_json(const std::string& text) {
+// Checks JSON syntax with a SAX reader that builds nothing (trailing text is an error too).
+bool is_valid_json(std::string_view text) {
   rapidjson::Reader reader;
-  rapidjson::StringStream stream(text.c_str());
+  rapidjson::MemoryStream memory(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(memory);
   rapidjson::BaseReaderHandler<> ignore;
-  return !reader.Parse(stream, ignore).IsError() && stream.Tell() == text.size();
+  return !reader.Parse(stream, ignore).IsError();
 }
 
 int64_t jittered(int64_t delay_ms) {
@@ -205,7 +208,7 @@ void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
       outcome.error_kind = ErrorKind::kPermanent;
       outcome.message = "returned output that is not valid JSON";
     } else if (keep_output_text_) {
-      st.output_text = std::move(outcome.output_json);
+      st.output_text.assign(outcome.output_json);
     }
   }
   if (outcome.kind == CallOutcome::Kind::kOk) {

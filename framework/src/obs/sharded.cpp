@@ -2,10 +2,9 @@
 
 namespace aiw::obs {
 
-int this_thread_shard() {
+int internal::assign_shard() {
   static std::atomic<int> next{0};
-  thread_local int shard = next.fetch_add(1, std::memory_order_relaxed) % kShards;
-  return shard;
+  return next.fetch_add(1, std::memory_order_relaxed) % kShards;
 }
 
 }  // namespace aiw::obs

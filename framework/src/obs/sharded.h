@@ -11,8 +11,18 @@ namespace aiw::obs {
 
 inline constexpr int kShards = 8;
 
+namespace internal {
+int assign_shard();
+// Constant-initialized, so reading it needs no TLS init guard: -1 until first use.
+inline thread_local int t_shard = -1;
+}  // namespace internal
+
 // This thread's shard, fixed for its life (threads are spread round-robin).
-int this_thread_shard();
+inline int this_thread_shard() {
+  int shard = internal::t_shard;
+  if (shard < 0) shard = internal::t_shard = internal::assign_shard();
+  return shard;
+}
 
 class ShardedCounter {
  public:
