@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "process.h"
+#include "temp_dir.h"
 
 namespace aiw::test {
 namespace {
@@ -26,27 +27,7 @@ using ::testing::StartsWith;
 
 constexpr auto kTimeout = std::chrono::seconds(120);
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "aiw-cli-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  // Writes text to name inside the folder and returns its path.
-  std::string write(const std::string& name, const std::string& text) const {
-    fs::path file = path_ / name;
-    std::ofstream(file, std::ios::binary) << text;
-    return file.string();
-  }
-
- private:
-  fs::path path_;
-};
+using aiw::testing::TempDir;
 
 std::string source_file(const std::string& relative) {
   return (fs::path(AIW_SOURCE_DIR) / relative).string();

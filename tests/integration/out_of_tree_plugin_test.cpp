@@ -12,6 +12,7 @@
 
 #include "plugin/registry.h"
 #include "process.h"
+#include "temp_dir.h"
 
 namespace aiw::plugin {
 namespace {
@@ -19,21 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "aiw-oot-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using aiw::testing::TempDir;
 
 void write(const fs::path& file, const std::string& text) { std::ofstream(file) << text; }
 

@@ -137,12 +137,7 @@ stages:
   - { id: after, uses: testkit.echo, needs: [long] }
 )");
   engine::JobResult result;
-  engine::JobRequest req;
-  req.id = "c1";
-  std::atomic<bool> started{false};
-  req.on_progress = [](const std::string&, int, int) {};
-  req.on_done = [&](engine::JobResult&& r) { result = std::move(r); };
-  engine::JobHandle handle = engine->submit(std::move(req));
+  engine::JobHandle handle = start_job(*engine, result, "c1");
   while (engine->stage_metrics()[0]->in_flight.load() == 0) std::this_thread::yield();
   handle.cancel("the user cancelled");
   engine->wait_idle();
@@ -183,10 +178,7 @@ stages:
   - { id: a, uses: testkit.echo, with: { ok: true } }
 )");
   engine::JobResult result;
-  engine::JobRequest req;
-  req.id = "q";
-  req.on_done = [&](engine::JobResult&& r) { result = std::move(r); };
-  engine::JobHandle handle = engine->submit(std::move(req));
+  engine::JobHandle handle = start_job(*engine, result, "q");
   engine->wait_idle();
   handle.cancel();
   EXPECT_EQ(result.status, Status::kCompleted);
@@ -220,10 +212,7 @@ stages:
     with: { kind: retryable, message: "down" }
 )");
   engine::JobResult result;
-  engine::JobRequest req;
-  req.id = "b";
-  req.on_done = [&](engine::JobResult&& r) { result = std::move(r); };
-  engine::JobHandle handle = engine->submit(std::move(req));
+  engine::JobHandle handle = start_job(*engine, result, "b");
   while (engine->stage_metrics()[0]->retried.load() == 0) std::this_thread::yield();
   handle.cancel();
   engine->wait_idle();

@@ -78,10 +78,7 @@ TEST(EngineHttp, CancelAbortsTheRequestInFlight) {
   server.route("POST", "/hang", [](const fakes::Request&, fakes::Response& res) { res.hang = true; });
   auto engine = make_engine(http_pipeline(server.url("/hang")));
   engine::JobResult result;
-  engine::JobRequest req;
-  req.id = "c";
-  req.on_done = [&](engine::JobResult&& r) { result = std::move(r); };
-  engine::JobHandle handle = engine->submit(std::move(req));
+  engine::JobHandle handle = start_job(*engine, result, "c");
   while (server.requests_received() == 0) std::this_thread::yield();
   handle.cancel("the user cancelled");
   engine->wait_idle();
