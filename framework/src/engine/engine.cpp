@@ -15,27 +15,6 @@ struct Engine::Impl {
 
 namespace {
 
-// Creates a stage's plugin instance from its `with` block as written.
-Result<void*> create_instance(const pipeline::StageSpec& stage, const plugin::StageTypeInfo& type) {
-  char error[1024] = {0};
-  void* instance = nullptr;
-  try {
-    instance = type.raw->create(stage.with_json.data(), stage.with_json.size(), error, sizeof error);
-  } catch (const std::exception& e) {
-    return Status::error("stage '" + stage.id + "' (" + stage.uses + "): the plugin threw while "
-                         "creating it: " + e.what());
-  } catch (...) {
-    return Status::error("stage '" + stage.id + "' (" + stage.uses + "): the plugin threw while "
-                         "creating it");
-  }
-  if (instance == nullptr) {
-    std::string why = error[0] ? error : "it gave no reason";
-    return Status::error("stage '" + stage.id + "' (" + stage.uses + ") could not be created by "
-                         "plugin " + type.plugin_file + ": " + why);
-  }
-  return instance;
-}
-
 void wire(EngineCore& core) {
   using namespace tbb::flow;
   std::vector<bool> has_successor(core.nodes.size(), false);
@@ -84,9 +63,11 @@ Result<std::unique_ptr<Engine>> Engine::create(pipeline::PipelineSpec spec,
     metrics->stage = stage.id;
     metrics->stage_type = stage.uses;
     core->metrics.push_back(std::move(metrics));
-    Result<void*> instance = create_instance(stage, *type);
-    if (!instance.ok()) return instance.status();
-    core->nodes.push_back(std::make_unique<StageNode>(*core, i, type->raw, *instance));
+    // Made from the `with` block as written (references unresolved), once per stage.
+    auto instance = plugin::PluginRegistry::create_instance(*type, stage.with_json);
+    if (!instance.ok())
+      return Status::error("stage '" + stage.id + "' (" + stage.uses + "): " + instance.error());
+    core->nodes.push_back(std::make_unique<StageNode>(*core, i, std::move(*instance)));
   }
   EngineCore* raw = core.get();
   core->finish = std::make_unique<tbb::flow::function_node<Job*>>(

@@ -42,8 +42,8 @@ int64_t jittered(int64_t delay_ms) {
 
 }  // namespace
 
-StageNode::StageNode(EngineCore& core, size_t index, const aiw_stage_type* type, void* instance)
-    : core_(core), index_(index), type_(type), instance_(instance) {
+StageNode::StageNode(EngineCore& core, size_t index, plugin::StageInstance instance)
+    : core_(core), index_(index), instance_(std::move(instance)) {
   using namespace tbb::flow;
   exec_ = std::make_unique<ExecNode>(core.graph, unlimited,
                                      [this](Job* job, Ports& ports) { run(job, ports); });
@@ -66,9 +66,7 @@ StageNode::StageNode(EngineCore& core, size_t index, const aiw_stage_type* type,
   }
 }
 
-StageNode::~StageNode() {
-  if (instance_ && type_->destroy) type_->destroy(instance_);
-}
+StageNode::~StageNode() = default;
 
 tbb::flow::receiver<Job*>& StageNode::entry() {
   if (gate_) return *gate_;
@@ -126,7 +124,7 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports) {
   call->retain();  // this function's reference
   metrics().started.add();
   try {
-    type_->invoke(instance_, call, params.data(), params.size());
+    instance_.invoke(call, params);
   } catch (const std::exception& e) {  // a raw C++ plugin without the SDK's guard
     CallOutcome thrown;
     thrown.kind = CallOutcome::Kind::kError;

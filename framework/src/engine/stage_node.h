@@ -11,6 +11,7 @@
 
 #include "engine/call.h"
 #include "engine/engine_core.h"
+#include "plugin/stage_instance.h"
 
 #include <memory>
 #include <string>
@@ -23,7 +24,7 @@ class StageNode {
   using GateNode = tbb::flow::multifunction_node<Job*, std::tuple<Job*>>;
   using Ports = ExecNode::output_ports_type;
 
-  StageNode(EngineCore& core, size_t index, const aiw_stage_type* type, void* instance);
+  StageNode(EngineCore& core, size_t index, plugin::StageInstance instance);
   ~StageNode();
   StageNode(const StageNode&) = delete;
   StageNode& operator=(const StageNode&) = delete;
@@ -58,8 +59,7 @@ class StageNode {
 
   EngineCore& core_;
   size_t index_;
-  const aiw_stage_type* type_;
-  void* instance_;
+  plugin::StageInstance instance_;  // destroyed with the node, through the plugin
   bool output_needed_ = false;
   bool keep_output_text_ = false;
   std::unique_ptr<ExecNode> exec_;
