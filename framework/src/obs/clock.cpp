@@ -72,6 +72,4 @@ int64_t monotonic_ns() {
   return steady_ns();
 }
 
-bool clock_uses_tsc() { return tsc().usable; }
-
 }  // namespace aiw::obs

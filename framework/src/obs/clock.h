@@ -11,7 +11,5 @@
 namespace aiw::obs {
 
 int64_t monotonic_ns();
-// True when monotonic_ns() reads the TSC.
-bool clock_uses_tsc();
 
 }  // namespace aiw::obs

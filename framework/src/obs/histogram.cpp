@@ -63,13 +63,4 @@ int64_t Histogram::quantile_ns(double q) const {
   return upper_bound_of(kBuckets - 1);
 }
 
-uint64_t Histogram::count_at_most(int64_t upper_ns) const {
-  uint64_t n = 0;
-  for (int i = 0; i < kBuckets; ++i) {
-    if (upper_bound_of(i) > upper_ns) break;
-    n += bucket_total(i);
-  }
-  return n;
-}
-
 }  // namespace aiw::obs

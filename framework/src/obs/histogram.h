@@ -27,8 +27,6 @@ class Histogram {
   uint64_t sum_ns() const;
   // The value (ns) at quantile q in [0, 1]; 0 when empty.
   int64_t quantile_ns(double q) const;
-  // Count of values <= upper_ns (approximate at bucket granularity), for Prometheus buckets.
-  uint64_t count_at_most(int64_t upper_ns) const;
 
  private:
   static int bucket_of(int64_t ns);

@@ -79,8 +79,6 @@ bool log_enabled(LogLevel level) {
   return static_cast<int>(level) >= current_level().load(std::memory_order_relaxed);
 }
 
-void set_log_level(LogLevel level) { current_level().store(static_cast<int>(level)); }
-
 void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
   if (!log_enabled(level)) return;
   std::string line = "{\"ts\":\"" + timestamp() + "\",\"level\":\"" + level_name(level) +

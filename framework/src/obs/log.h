@@ -17,8 +17,6 @@ using LogField = std::pair<std::string_view, std::string_view>;
 
 void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {});
 bool log_enabled(LogLevel level);
-// Overrides LOG_LEVEL (tests, `--quiet`).
-void set_log_level(LogLevel level);
 // Parses "debug" / "info" / "warn" / "error"; false when the text is none of them.
 bool parse_log_level(std::string_view text, LogLevel& out);
 
