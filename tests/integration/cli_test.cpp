@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "process.h"
-#include "temp_dir.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
 
 namespace aiw::test {
 namespace {

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "plugin/registry.h"
-#include "process.h"
-#include "temp_dir.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
 
 namespace aiw::plugin {
 namespace {

@@ -13,5 +13,6 @@ int cmd_validate(const CommandArgs& args);
 int cmd_run(const CommandArgs& args);
 int cmd_plugins(const CommandArgs& args);
 int cmd_bench(const CommandArgs& args);
+int cmd_migrate(const CommandArgs& args);
 
 }  // namespace aiw::cli

@@ -18,6 +18,8 @@ constexpr const char* kUsage =
     "  run FILE --input JSON|@file [--timings] run one job in this process (no database)\n"
     "  plugins [--json]                       list every stage type and its parameters\n"
     "  bench FILE --jobs N --concurrency C    run N jobs, C at a time; print per-stage stats\n"
+    "  migrate                                bring the database schema up to date\n"
+    "  worker                                 claim jobs from PostgreSQL and run them\n"
     "\n"
     "`aiw <command> --help` describes a command. Plugins are found on AIW_PLUGIN_PATH\n"
     "(colon-separated folders), then in the install's lib/aiw/plugins.\n";
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
     if (command == "run") return aiw::cli::cmd_run(rest);
     if (command == "plugins") return aiw::cli::cmd_plugins(rest);
     if (command == "bench") return aiw::cli::cmd_bench(rest);
+    if (command == "migrate") return aiw::cli::cmd_migrate(rest);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aiw %s: %s\n", command.c_str(), e.what());
     return 1;

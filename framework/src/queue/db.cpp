@@ -1,0 +1,40 @@
+#include "queue/db.h"
+
+#include <pqxx/pqxx>
+
+#include <regex>
+
+namespace aiw::queue {
+
+std::string redact_url(const std::string& url) {
+  // postgresql://user:secret@host/... and key=value "password=secret" forms.
+  static const std::regex uri_password(R"(^([a-z]+://[^:/@]*):[^@]*@)");
+  static const std::regex kv_password(R"(password\s*=\s*\S+)");
+  std::string out = std::regex_replace(url, uri_password, "$1:***@");
+  return std::regex_replace(out, kv_password, "password=***");
+}
+
+Result<std::shared_ptr<pqxx::connection_base>> connect(const std::string& database_url) {
+  try {
+    return std::shared_ptr<pqxx::connection_base>(std::make_shared<pqxx::connection>(database_url));
+  } catch (const std::exception& e) {
+    std::string reason = e.what();
+    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+    return Status::error("could not connect to PostgreSQL at " + redact_url(database_url) + ": " +
+                         reason + " (check DATABASE_URL and that the server is running)");
+  }
+}
+
+bool is_connection_lost(const std::exception& error) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) return true;
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&error) != nullptr) return true;
+  // Admin shutdown / crash recovery arrive as SQL errors of class 57P (operator intervention)
+  // or 08 (connection exception) before the socket closes.
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
+    const std::string& state = sql->sqlstate();
+    return state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0;
+  }
+  return false;
+}
+
+}  // namespace aiw::queue

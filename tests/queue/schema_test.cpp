@@ -1,0 +1,146 @@
+// The schema: migrations (idempotent, concurrent), the per-user active-job limit, row-level
+// security, and the compatible `auth` schema on a plain PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "queue_test_support.h"
+#include "support/process.h"
+
+namespace aiw::testing {
+namespace {
+
+TEST_F(QueueTest, MigrateAgainAppliesNothingAndKeepsTheLedger) {
+  queue::MigrateReport report;
+  ASSERT_TRUE(queue::migrate(url_, &report).ok());
+  EXPECT_TRUE(report.applied.empty());
+  EXPECT_EQ(report.skipped.size(), queue::embedded_migrations().size());
+  EXPECT_EQ(scalar("select count(*) from aiw_schema_migrations"),
+            std::to_string(queue::embedded_migrations().size()));
+}
+
+TEST(Migrate, TwoProcessesMigratingOneEmptyDatabaseAtOnceBothSucceed) {
+  std::string url = PostgresServer::shared().create_database();
+  aiw::test::Process a({AIW_BINARY, "migrate", "--database-url", url});
+  aiw::test::Process b({AIW_BINARY, "migrate", "--database-url", url});
+  auto ra = a.wait(std::chrono::seconds(60));
+  auto rb = b.wait(std::chrono::seconds(60));
+  EXPECT_EQ(ra.exit_code, 0) << ra.err;
+  EXPECT_EQ(rb.exit_code, 0) << rb.err;
+  pqxx::connection conn(url);
+  pqxx::nontransaction tx(conn);
+  EXPECT_EQ(tx.exec1("select count(*) from aiw_schema_migrations")[0].as<size_t>(),
+            queue::embedded_migrations().size());
+  // Between them, each migration was applied exactly once.
+  EXPECT_EQ(ra.out.find("applied 0002") != std::string::npos,
+            rb.out.find("applied 0002") == std::string::npos);
+}
+
+TEST(Migrate, UnreachableDatabaseIsASentenceNamingTheUrlWithoutItsPassword) {
+  auto r = aiw::test::run_process(
+      {AIW_BINARY, "migrate", "--database-url", "postgresql://app:s3cret@127.0.0.1:1/db"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("could not connect to PostgreSQL at postgresql://app:***@127.0.0.1:1/db"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("s3cret"), std::string::npos);
+}
+
+TEST(Migrate, WithoutADatabaseUrlSaysWhichVariableToSet) {
+  auto r = aiw::test::run_process({AIW_BINARY, "migrate"}, {{"DATABASE_URL", std::nullopt}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("set DATABASE_URL"), std::string::npos) << r.err;
+}
+
+TEST_F(QueueTest, EleventhActiveJobOfAUserIsRefusedEvenUnder50ConcurrentInserts) {
+  std::string user = add_user();
+  std::atomic<int> accepted{0}, refused{0};
+  std::vector<std::string> errors(50);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 50; ++i) {
+    threads.emplace_back([&, i] {
+      auto s = store();
+      std::vector<queue::NewJob> jobs = {job(user)};
+      try {
+        s->enqueue(jobs);
+        ++accepted;
+      } catch (const pqxx::sql_error& e) {
+        if (e.sqlstate() == "AIW01") ++refused;
+        errors[i] = e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 10);
+  EXPECT_EQ(refused.load(), 40);
+  EXPECT_EQ(scalar("select count(*) from analysis_jobs"), "10");
+  std::string sentence;
+  for (const auto& e : errors)
+    if (!e.empty()) sentence = e;
+  EXPECT_NE(sentence.find("already has 10 active jobs (pending or processing), the most allowed; "
+                          "wait for one to finish or cancel one"),
+            std::string::npos)
+      << sentence;
+}
+
+TEST_F(QueueTest, FinishedJobsDoNotCountAgainstTheLimitButRetriedOnesDo) {
+  std::string user = add_user();
+  auto s = store();
+  std::vector<queue::NewJob> ten(10, job(user));
+  auto ids = s->enqueue(ten);
+  std::vector<queue::NewJob> one = {job(user)};
+  EXPECT_THROW(s->enqueue(one), pqxx::sql_error);
+  exec("update analysis_jobs set status = 'failed', completed_at = now() where id = '" + ids[0] + "'");
+  EXPECT_NO_THROW(s->enqueue(one));
+  // Putting the failed job back to pending (the retry endpoint) makes it active again: refused.
+  EXPECT_THROW(exec("update analysis_jobs set status = 'pending' where id = '" + ids[0] + "'"),
+               pqxx::sql_error);
+}
+
+TEST_F(QueueTest, AUserRoleSeesOnlyItsOwnJobsAndTheServiceRoleSeesAll) {
+  std::string alice = add_user(), bob = add_user();
+  auto s = store();
+  std::vector<queue::NewJob> jobs = {job(alice), job(alice), job(bob)};
+  s->enqueue(jobs);
+  auto count_as = [&](const std::string& role, const std::string& sub) {
+    pqxx::work tx(*admin_);
+    tx.exec("select set_config('role', " + tx.quote(role) + ", true), "
+            "set_config('request.jwt.claims', " +
+            tx.quote(sub.empty() ? R"({"role":")" + role + R"("})"
+                                 : R"({"sub":")" + sub + R"(","role":")" + role + R"("})") +
+            ", true)");
+    std::string uid = tx.exec1("select coalesce(auth.uid()::text, '')")[0].c_str();
+    EXPECT_EQ(uid, sub);
+    return tx.exec1("select count(*) from analysis_jobs")[0].as<int>();
+  };
+  EXPECT_EQ(count_as("authenticated", alice), 2);
+  EXPECT_EQ(count_as("authenticated", bob), 1);
+  EXPECT_EQ(count_as("service_role", ""), 3);
+  // anon has no grant at all.
+  pqxx::work tx(*admin_);
+  tx.exec("set local role anon");
+  EXPECT_THROW(tx.exec("select count(*) from analysis_jobs"), pqxx::insufficient_privilege);
+}
+
+TEST_F(QueueTest, AnExistingAuthSchemaIsLeftUntouched) {
+  // A database that already has Supabase's auth schema (here: a marker function) keeps it.
+  std::string url = PostgresServer::shared().create_database();
+  {
+    pqxx::connection conn(url);
+    pqxx::nontransaction tx(conn);
+    tx.exec("create schema auth; create table auth.users (id uuid primary key, marker text);"
+            "create function auth.uid() returns uuid language sql stable as $$ select null::uuid $$;"
+            "create function auth.supabase_marker() returns int language sql as $$ select 1 $$;");
+  }
+  queue::MigrateReport report;
+  ASSERT_TRUE(queue::migrate(url, &report).ok());
+  pqxx::connection conn(url);
+  pqxx::nontransaction tx(conn);
+  EXPECT_EQ(tx.exec1("select auth.supabase_marker()")[0].as<int>(), 1);
+  EXPECT_EQ(tx.exec1("select count(*) from information_schema.columns where table_schema = 'auth' "
+                     "and table_name = 'users' and column_name = 'marker'")[0].as<int>(), 1);
+}
+
+}  // namespace
+}  // namespace aiw::testing
