@@ -48,6 +48,12 @@ uint64_t Histogram::sum_ns() const {
   return total;
 }
 
+uint64_t Histogram::count_at_most(int64_t ns) const {
+  uint64_t total = 0;
+  for (int i = 0; i < kBuckets && upper_bound_of(i) <= ns; ++i) total += bucket_total(i);
+  return total;
+}
+
 int64_t Histogram::quantile_ns(double q) const {
   std::array<uint64_t, kBuckets> merged{};
   uint64_t total = 0;

@@ -25,6 +25,8 @@ class Histogram {
   uint64_t count() const;
   // Sum of all recorded values, in nanoseconds.
   uint64_t sum_ns() const;
+  // Values recorded at or below ns (bucket resolution: ~3 %), for Prometheus `le` buckets.
+  uint64_t count_at_most(int64_t ns) const;
   // The value (ns) at quantile q in [0, 1]; 0 when empty.
   int64_t quantile_ns(double q) const;
 

@@ -26,7 +26,7 @@ struct RetryPolicy {
 
 struct CachePolicy {
   bool enabled = false;
-  int64_t ttl_seconds = 24 * 3600;
+  int64_t ttl_seconds = 0;      // 0: not set in the file; the worker uses CACHE_TTL_HOURS
 };
 
 struct StageSpec {

@@ -109,6 +109,8 @@ with lost as (
    where j.status = 'processing'
      and (w.id is null or w.status = 'stopped'
           or w.heartbeat_at < now() - w.lease_ms * interval '1 millisecond'
+          -- a job its live worker stopped beating: the claim's answer was lost on the way
+          or j.heartbeat_at < now() - w.lease_ms * interval '1 millisecond'
           or j.started_at < now() - ($1::bigint + w.lease_ms) * interval '1 millisecond')
    for update of j skip locked
 )
