@@ -8,6 +8,8 @@
 function(aiw_add_plugin name)
   cmake_parse_arguments(ARG "NO_INSTALL" "" "SOURCES" ${ARGN})
   add_library(${name} MODULE ${ARG_SOURCES})
+  # In-tree builds list their plugins so test suites can depend on all of them.
+  set_property(GLOBAL APPEND PROPERTY AIW_IN_TREE_PLUGINS ${name})
   set_target_properties(${name} PROPERTIES
     PREFIX "" OUTPUT_NAME "aiw_${name}"
     CXX_VISIBILITY_PRESET hidden C_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)

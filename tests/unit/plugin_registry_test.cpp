@@ -70,9 +70,9 @@ TEST(PluginRegistry, AnswersTheCatalogQueriesOfThePipelineLoader) {
 
 TEST(PluginRegistry, RefusesAbiMajorMismatchNamingBothVersions) {
   std::string path = test_plugin("abi_major_mismatch");
-  EXPECT_EQ(refusal_of(path), "plugin " + path +
-                                  " refused: built for ABI 2.0, this aiw speaks 1.0: rebuild "
-                                  "the plugin against aiw 1.x");
+  EXPECT_EQ(refusal_of(path), "plugin " + path + " refused: built for ABI 2.0, this aiw speaks 1." +
+                                  std::to_string(AIW_ABI_MINOR) +
+                                  ": rebuild the plugin against aiw 1.x");
 }
 
 TEST(PluginRegistry, RefusesPluginBuiltForNewerMinorAbi) {

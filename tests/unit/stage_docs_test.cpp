@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,13 +44,31 @@ std::vector<Snippet> snippets_in(const std::filesystem::path& file) {
   return out;
 }
 
-TEST(StageDocs, EveryPluginStageExampleValidates) {
+// The examples of every in-tree plugin (each folder of plugins/).
+std::vector<Snippet> all_snippets() {
   std::vector<Snippet> all;
   for (const auto& dir : std::filesystem::directory_iterator(AIW_SOURCE_DIR "/plugins"))
     if (dir.is_directory())
       for (const auto& f : std::filesystem::directory_iterator(dir.path()))
-      if (f.path().extension() == ".cpp")
-        for (auto& s : snippets_in(f.path())) all.push_back(s);
+        if (f.path().extension() == ".cpp")
+          for (auto& s : snippets_in(f.path())) all.push_back(s);
+  return all;
+}
+
+TEST(StageDocs, EveryInTreeStageTypeHasAnExample) {
+  std::set<std::string> documented;
+  const std::regex uses(R"(uses:\s*([A-Za-z0-9_.]+))");
+  for (const auto& s : all_snippets()) {
+    std::smatch m;
+    if (std::regex_search(s.yaml, m, uses)) documented.insert(m[1]);
+  }
+  for (const auto* type : testkit_registry().all())
+    EXPECT_TRUE(documented.count(type->name))
+        << type->name << " (" << type->plugin_file << ") has no YAML example in its class comment";
+}
+
+TEST(StageDocs, EveryPluginStageExampleValidates) {
+  std::vector<Snippet> all = all_snippets();
   ASSERT_GE(all.size(), 10u) << "the stage comments lost their examples";
   const std::regex needs_list(R"(needs:\s*\[([^\]]*)\])");
   const std::regex env_ref(R"(\$\{env\.([A-Za-z_][A-Za-z0-9_]*)\})");

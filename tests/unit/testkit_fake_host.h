@@ -46,7 +46,9 @@ struct FakeCall {
                         response_headers.size(),
                         response_body.data(),
                         response_body.size(),
-                        0.01};
+                        0.01,
+                        "",
+                        ""};
     auto cb = std::exchange(http, nullptr);
     cb(http_user, raw(), &r);
   }

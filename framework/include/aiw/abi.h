@@ -12,6 +12,12 @@
  * Versioning: a change that breaks existing plugins bumps AIW_ABI_MAJOR; an addition at the
  * end of a table bumps AIW_ABI_MINOR. The host loads a plugin when the majors are equal and
  * the plugin's minor is not newer than the host's.
+ *
+ * History: 1.0 first release. 1.1 added, at the end of aiw_http_request, connect_timeout_ms
+ * and the address policy (refuse private, loopback, link-local... addresses at connect time,
+ * the SSRF guard for URLs that come from users); at the end of aiw_http_response, the refused
+ * address; and the outcome AIW_HTTP_BLOCKED. The host reads the new request fields only when
+ * struct_size covers them, so 1.0 plugins keep working unchanged.
  */
 #ifndef AIW_ABI_H_
 #define AIW_ABI_H_
@@ -24,7 +30,7 @@ extern "C" {
 #endif
 
 #define AIW_ABI_MAJOR 1
-#define AIW_ABI_MINOR 0
+#define AIW_ABI_MINOR 1
 
 /* The one symbol a plugin exports. */
 #define AIW_PLUGIN_ENTRY_NAME "aiw_plugin_v1"
@@ -62,7 +68,25 @@ typedef struct aiw_http_request {
   size_t body_len;
   uint32_t timeout_ms;    /* 0: bounded only by the stage's timeout and the job's deadline */
   uint64_t max_response_bytes; /* 0: the host default (16 MiB); larger bodies fail the request */
+
+  /* ---- since ABI 1.1: read by the host only when struct_size covers them ---- */
+  uint32_t connect_timeout_ms; /* 0: curl's default; bounds DNS + TCP + TLS of each connection */
+  /* AIW_HTTP_ADDRESS_ANY, or AIW_HTTP_ADDRESS_PUBLIC_ONLY: the host checks every address it is
+   * about to connect to (after DNS, per connection, so a DNS answer cannot be swapped between
+   * check and use) and refuses loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7),
+   * link-local (169.254/16, fe80::/10), multicast, unspecified, carrier-grade NAT (100.64/10)
+   * and the cloud metadata addresses, with outcome AIW_HTTP_BLOCKED. Such a request never
+   * reuses a pooled connection and ignores proxy settings (a proxy's address would be checked
+   * in place of the target's). */
+  uint32_t address_policy;
+  /* Networks exempt from the policy, as "address/prefix" or a bare address ("127.0.0.0/8",
+   * "fd00::/8", "10.1.2.3"). A malformed entry fails the request with AIW_HTTP_BAD_REQUEST. */
+  const char* const* allowed_networks;
+  size_t allowed_network_count;
 } aiw_http_request;
+
+#define AIW_HTTP_ADDRESS_ANY 0u
+#define AIW_HTTP_ADDRESS_PUBLIC_ONLY 1u
 
 typedef enum aiw_http_outcome {
   AIW_HTTP_OK = 0,          /* a response arrived (any status code) */
@@ -70,7 +94,8 @@ typedef enum aiw_http_outcome {
   AIW_HTTP_CONNECT = 2,     /* DNS, connect, TLS or transfer failure */
   AIW_HTTP_TOO_LARGE = 3,   /* the body exceeded max_response_bytes */
   AIW_HTTP_CANCELLED = 4,   /* the call ended (timeout, cancel, deadline) before the response */
-  AIW_HTTP_BAD_REQUEST = 5  /* the request itself was malformed (no url, bad method) */
+  AIW_HTTP_BAD_REQUEST = 5, /* the request itself was malformed (no url, bad method) */
+  AIW_HTTP_BLOCKED = 6      /* since 1.1: the address policy refused every address of the host */
 } aiw_http_outcome;
 
 typedef struct aiw_http_response {
@@ -83,6 +108,12 @@ typedef struct aiw_http_response {
   const char* body;
   size_t body_len;
   double total_seconds;   /* wall time of the exchange */
+
+  /* ---- since ABI 1.1: check struct_size before reading ---- */
+  /* With AIW_HTTP_BLOCKED: the refused address ("10.0.0.1", "::1") and what it is
+   * ("a private address", "the cloud metadata address"); otherwise "". */
+  const char* blocked_address;
+  const char* blocked_reason;
 } aiw_http_response;
 
 /* Called exactly once per aiw_host_api.call_http, on the host's I/O thread. The response and

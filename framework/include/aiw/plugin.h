@@ -34,6 +34,7 @@
 #include <aiw/json.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -76,6 +77,11 @@ struct HttpRequest {
   std::string body;
   std::chrono::milliseconds timeout{0};
   uint64_t max_response_bytes = 0;
+  std::chrono::milliseconds connect_timeout{0};  // since ABI 1.1
+  // Since ABI 1.1: refuse non-public addresses at connect time (the SSRF guard for URLs that
+  // come from users), except inside allowed_networks ("127.0.0.0/8"). See aiw_http_request.
+  bool public_addresses_only = false;
+  std::vector<std::string> allowed_networks;
 };
 
 // A view of a response, valid only inside the callback.
@@ -86,6 +92,9 @@ struct HttpResponse {
   std::string_view body;
   const aiw_http_header* headers;
   size_t header_count;
+  // With AIW_HTTP_BLOCKED: the refused address and what it is ("a private address").
+  std::string_view blocked_address;
+  std::string_view blocked_reason;
 
   bool ok() const { return outcome == AIW_HTTP_OK && status >= 200 && status < 300; }
   // The value of a response header (names are lower-case), or empty.
@@ -135,6 +144,14 @@ class Call {
     raw.body_len = request.body.size();
     raw.timeout_ms = static_cast<uint32_t>(request.timeout.count());
     raw.max_response_bytes = request.max_response_bytes;
+    raw.connect_timeout_ms = static_cast<uint32_t>(request.connect_timeout.count());
+    std::vector<const char*> networks;
+    networks.reserve(request.allowed_networks.size());
+    for (const auto& n : request.allowed_networks) networks.push_back(n.c_str());
+    raw.address_policy =
+        request.public_addresses_only ? AIW_HTTP_ADDRESS_PUBLIC_ONLY : AIW_HTTP_ADDRESS_ANY;
+    raw.allowed_networks = networks.data();
+    raw.allowed_network_count = networks.size();
     auto* handler = new HttpHandler(std::move(on_response));
     sdk::host()->call_http(raw_, &raw, &Call::http_trampoline, handler);
   }
@@ -152,8 +169,12 @@ class Call {
  private:
   static void http_trampoline(void* user, aiw_call* call, const aiw_http_response* r) {
     std::unique_ptr<HttpHandler> handler(static_cast<HttpHandler*>(user));
-    HttpResponse response{r->outcome, r->status,  r->error ? r->error : "",
-                          {r->body, r->body_len}, r->headers, r->header_count};
+    HttpResponse response{r->outcome,  r->status,       r->error ? r->error : "",
+                          {r->body, r->body_len}, r->headers, r->header_count, {}, {}};
+    if (r->struct_size >= offsetof(aiw_http_response, blocked_reason) + sizeof(const char*)) {
+      if (r->blocked_address) response.blocked_address = r->blocked_address;
+      if (r->blocked_reason) response.blocked_reason = r->blocked_reason;
+    }
     guard(call, [&] { (*handler)(Call(call), response); });
   }
   static void timer_trampoline(void* user, aiw_call* call, int cancelled) {

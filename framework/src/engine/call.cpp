@@ -6,6 +6,7 @@
 #include "obs/log.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <limits>
 
 aiw_call::aiw_call(aiw::engine::Job* job_in, aiw::engine::StageNode* node_in, int64_t start,
@@ -136,6 +137,14 @@ void arm_call_timeout(aiw_call* call) {
       });
 }
 
+namespace {
+constexpr size_t kRequestSizeV1_0 = offsetof(aiw_http_request, max_response_bytes) + sizeof(uint64_t);
+
+bool covers(const aiw_http_request* request, size_t offset, size_t size) {
+  return request->struct_size >= offset + size;
+}
+}  // namespace
+
 void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callback cb, void* user) {
   net::HttpRequest r;
   r.method = request->method ? request->method : "GET";
@@ -148,7 +157,18 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
   r.timeout = std::chrono::milliseconds(request->timeout_ms);
   if (request->max_response_bytes > 0) r.max_response_bytes = request->max_response_bytes;
 
-  if (request->struct_size < sizeof(aiw_http_request)) r.url.clear();  // -> a BAD_REQUEST answer
+  // A 1.0 plugin's table ends at max_response_bytes; fields after that are read only when the
+  // plugin's struct_size covers them, so older plugins keep working.
+  if (request->struct_size < kRequestSizeV1_0) r.url.clear();  // -> a BAD_REQUEST answer
+  if (covers(request, offsetof(aiw_http_request, connect_timeout_ms), sizeof(uint32_t))) {
+    r.connect_timeout = std::chrono::milliseconds(request->connect_timeout_ms);
+  }
+  if (covers(request, offsetof(aiw_http_request, allowed_network_count), sizeof(size_t))) {
+    r.address_policy.public_only = request->address_policy == AIW_HTTP_ADDRESS_PUBLIC_ONLY;
+    for (size_t i = 0; i < request->allowed_network_count; ++i) {
+      if (request->allowed_networks[i]) r.address_policy.allowed.emplace_back(request->allowed_networks[i]);
+    }
+  }
 
   net::IoLoop& loop = loop_of(call);
   uint64_t token = 0;
@@ -161,6 +181,8 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
         resp.outcome = AIW_HTTP_CANCELLED;
         resp.error = "the call had already ended when the request was made";
         resp.body = "";
+        resp.blocked_address = "";
+        resp.blocked_reason = "";
         cb(user, call, &resp);
         release_after_callback(call);
       });
@@ -185,6 +207,8 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
     resp.body = response.body.data();
     resp.body_len = response.body.size();
     resp.total_seconds = response.total_seconds;
+    resp.blocked_address = response.blocked.address.c_str();
+    resp.blocked_reason = response.blocked.reason.c_str();
     cb(user, call, &resp);
     release_after_callback(call);
   });

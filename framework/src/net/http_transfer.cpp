@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <sys/socket.h>
 #include <string_view>
 
 namespace aiw::net {
@@ -117,6 +118,11 @@ Failure describe_failure(const Transfer& transfer, CURLcode result) {
   std::string where = " (" + url_for_messages(request.url) + ")";
   std::string detail =
       transfer.error_buffer[0] ? transfer.error_buffer : curl_easy_strerror(result);
+  if (transfer.refused) {
+    const Refusal& r = *transfer.refused;
+    return {AIW_HTTP_BLOCKED, "refused to connect to " + r.address + ", " + r.reason +
+                                  ", which this request's address policy does not allow" + where};
+  }
   if (transfer.too_large || result == CURLE_FILESIZE_EXCEEDED) {
     return {AIW_HTTP_TOO_LARGE, "the response body exceeds the limit of " +
                                     std::to_string(effective_limit(request)) + " bytes" + where};
@@ -178,6 +184,29 @@ bool set_method_and_body(CURL* easy, const HttpRequest& request) {
   return ok;
 }
 
+// Runs for every connection curl opens, with the address it is about to connect to: the one
+// place where the check cannot be raced by a second DNS answer.
+curl_socket_t open_socket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  auto& transfer = *static_cast<Transfer*>(user);
+  if (purpose == CURLSOCKTYPE_IPCXN && transfer.guard) {
+    if (auto refusal = transfer.guard->check(&address->addr)) {
+      if (!transfer.refused) transfer.refused = std::move(refusal);
+      return CURL_SOCKET_BAD;  // curl tries the next address, then fails COULDNT_CONNECT
+    }
+  }
+  return socket(address->family, address->socktype, address->protocol);
+}
+
+bool set_address_policy(Transfer& transfer, CURL* easy) {
+  if (!transfer.guard) return true;
+  // A pooled connection was checked (or not) for another request; a proxy's address is not
+  // the target's. So: fresh connections only, kept out of the pool, never through a proxy.
+  return set(easy, CURLOPT_OPENSOCKETFUNCTION, &open_socket) &&
+         set(easy, CURLOPT_OPENSOCKETDATA, static_cast<void*>(&transfer)) &&
+         set(easy, CURLOPT_FRESH_CONNECT, 1L) && set(easy, CURLOPT_FORBID_REUSE, 1L) &&
+         set(easy, CURLOPT_NOPROXY, "*");
+}
+
 }  // namespace
 
 Transfer::~Transfer() { curl_slist_free_all(header_list); }
@@ -202,6 +231,10 @@ std::optional<std::string> validate_request(const HttpRequest& request) {
       return "the header '" + name + "' has an empty name, a ':' in its name or a line break";
     }
   }
+  if (request.address_policy.public_only) {
+    std::string problem;
+    if (!AddressGuard::make(request.address_policy, &problem)) return problem;
+  }
   return std::nullopt;
 }
 
@@ -209,7 +242,10 @@ std::optional<std::string> configure_easy(Transfer& transfer, CURL* easy) {
   const HttpRequest& request = transfer.request;
   transfer.easy = easy;
   transfer.header_list = build_header_list(request);
-  bool ok =
+  if (request.address_policy.public_only) {
+    transfer.guard = AddressGuard::make(request.address_policy, nullptr);
+  }
+  bool ok = set_address_policy(transfer, easy) &&
       set(easy, CURLOPT_PRIVATE, static_cast<void*>(&transfer)) &&
       set(easy, CURLOPT_URL, request.url.c_str()) &&
       set(easy, CURLOPT_PROTOCOLS_STR, "http,https") &&
@@ -230,6 +266,9 @@ std::optional<std::string> configure_easy(Transfer& transfer, CURL* easy) {
   if (ok && request.timeout.count() > 0) {
     ok = set(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
   }
+  if (ok && request.connect_timeout.count() > 0) {
+    ok = set(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+  }
   if (!ok) return "curl rejected an option for " + url_for_messages(request.url);
   return std::nullopt;
 }
@@ -247,6 +286,7 @@ void finish_response(Transfer& transfer, CURLcode result) {
   Failure failure = describe_failure(transfer, result);
   response.outcome = failure.outcome;
   response.error = std::move(failure.sentence);
+  if (failure.outcome == AIW_HTTP_BLOCKED) response.blocked = *transfer.refused;
   response.status = 0;
   response.headers.clear();
   response.body.clear();

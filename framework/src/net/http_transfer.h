@@ -20,6 +20,8 @@ struct Transfer {
   CURL* easy = nullptr;
   curl_slist* header_list = nullptr;
   bool too_large = false;  // set by the write callback when the body passed the limit
+  std::optional<AddressGuard> guard;  // set when the request has an address policy
+  std::optional<Refusal> refused;     // the first address the guard refused
   char error_buffer[CURL_ERROR_SIZE] = {};
 
   Transfer() = default;

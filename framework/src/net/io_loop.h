@@ -8,6 +8,8 @@
 
 #include <aiw/abi.h>
 
+#include "net/address_policy.h"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -25,6 +27,8 @@ struct HttpRequest {
   std::string body;
   std::chrono::milliseconds timeout{0};  // 0: no own timeout
   uint64_t max_response_bytes = 16u << 20;
+  std::chrono::milliseconds connect_timeout{0};  // 0: curl's default
+  AddressPolicy address_policy;                  // default: any address
 };
 
 struct HttpResponse {
@@ -34,6 +38,7 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   double total_seconds = 0;
+  Refusal blocked;  // with AIW_HTTP_BLOCKED: the address the policy refused
 };
 
 class IoLoop {

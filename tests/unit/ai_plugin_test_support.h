@@ -1,0 +1,43 @@
+// Helpers for the tests of the AI plugins (image_fetch, yolo, llm, webhook): one stage run
+// through the real engine, host HTTP client and plugin .so, against a fakes::HttpServer.
+#pragma once
+
+#include <aiw/json.h>
+
+#include <string>
+
+#include "engine_test_support.h"
+
+namespace aiw::testing {
+
+// Runs a one-stage pipeline: `uses: type`, `with:` the given JSON (JSON is YAML flow).
+inline engine::JobResult run_stage(const std::string& type, const std::string& with_json,
+                                   const std::string& timeout = "30s") {
+  std::string yaml = "name: t\nversion: \"1\"\nstages:\n  - id: s\n    uses: " + type +
+                     "\n    timeout: " + timeout + "\n    with: " + with_json + "\n";
+  auto engine = make_engine(yaml);
+  if (!engine) return {};
+  return run_job(*engine);
+}
+
+inline Json parse_output(const engine::JobResult& r) {
+  Json doc;
+  EXPECT_TRUE(parse_json(r.result_json, doc)) << r.result_json;
+  return doc;
+}
+
+inline Json parse_body(const std::string& text) {
+  Json doc;
+  EXPECT_TRUE(parse_json(text, doc)) << text;
+  return doc;
+}
+
+// Quotes text as a JSON string (for building `with` blocks).
+inline std::string json_quoted(const std::string& text) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
+  return buffer.GetString();
+}
+
+}  // namespace aiw::testing

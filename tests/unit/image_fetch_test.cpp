@@ -1,0 +1,207 @@
+// image.fetch against a local server: what it fetches, and every way it refuses (SSRF
+// addresses, plain http, redirects, size, type), with the error kinds the queue acts on.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <openssl/sha.h>
+
+#include <atomic>
+
+#include "ai_plugin_test_support.h"
+#include "fakes/http_server.h"
+
+namespace aiw::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using Status = engine::JobResult::Status;
+
+const std::string kPng = std::string("\x89PNG\r\n\x1A\n\x00\x00\x00\x0DIHDRpixels", 22);
+
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char d[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), d);
+  char out[2 * SHA256_DIGEST_LENGTH + 1];
+  for (int i = 0; i < SHA256_DIGEST_LENGTH; ++i) std::snprintf(out + 2 * i, 3, "%02x", d[i]);
+  return out;
+}
+
+// Options that let the fetch reach the test server: plain http to 127.0.0.1, loopback allowed.
+std::string loopback_with(const std::string& url, const std::string& extra = "") {
+  return "{url: " + json_quoted(url) + R"(, http_hosts: ["127.0.0.1"], allow_networks: ["127.0.0.0/8"])" +
+         extra + "}";
+}
+
+void serve(fakes::HttpServer& server, const std::string& path, const std::string& body,
+           const std::string& type, int status = 200) {
+  server.route("GET", path, [=](const fakes::Request&, fakes::Response& res) {
+    res.status = status;
+    res.body = body;
+    res.headers.emplace_back("Content-Type", type);
+  });
+}
+
+TEST(ImageFetch, FetchesPngAndOutputsBase64Sha256AndDetectedType) {
+  fakes::HttpServer server;
+  serve(server, "/meal.png", kPng, "application/octet-stream");  // the header is not trusted
+  auto r = run_stage("image.fetch", loopback_with(server.url("/meal.png")));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  Json out = parse_output(r);
+  EXPECT_STREQ(out["content_type"].GetString(), "image/png");
+  EXPECT_EQ(out["bytes"].GetUint64(), kPng.size());
+  EXPECT_STREQ(out["base64"].GetString(), "iVBORw0KGgoAAAANSUhEUnBpeGVscw==");
+  EXPECT_EQ(out["sha256"].GetString(), sha256_hex(kPng));
+  EXPECT_EQ(out["url"].GetString(), server.url("/meal.png"));
+}
+
+TEST(ImageFetch, PrivateAddressIsRefusedPermanentlyBeforeConnecting) {
+  auto r = run_stage("image.fetch", R"({url: "https://10.0.0.1/photo.jpg"})");
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_THAT(r.error, HasSubstr("image URL resolves to 10.0.0.1, a private address; refusing to fetch it"));
+}
+
+TEST(ImageFetch, CloudMetadataAddressIsRefused) {
+  auto r = run_stage("image.fetch", R"({url: "https://169.254.169.254/latest/meta-data/"})");
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_THAT(r.error, HasSubstr("169.254.169.254, the cloud metadata address; refusing"));
+}
+
+TEST(ImageFetch, HostNameResolvingToLoopbackIsRefusedUnlessAllowListed) {
+  fakes::HttpServer server;
+  serve(server, "/meal.png", kPng, "image/png");
+  std::string url = "http://localhost:" + std::to_string(server.port()) + "/meal.png";
+  auto r = run_stage("image.fetch", "{url: " + json_quoted(url) + R"(, http_hosts: [localhost]})");
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_THAT(r.error, HasSubstr("a loopback address; refusing to fetch it"));
+  EXPECT_EQ(server.requests_received(), 0u);
+
+  auto allowed = run_stage("image.fetch", "{url: " + json_quoted(url) +
+                                              R"(, http_hosts: [localhost], allow_networks: ["127.0.0.0/8", "::1"]})");
+  EXPECT_EQ(allowed.status, Status::kCompleted) << allowed.error;
+}
+
+TEST(ImageFetch, RedirectToLoopbackIsRefusedWhenOnlyTheFirstHostIsAllowed) {
+  fakes::HttpServer server;
+  std::string target = "http://127.0.0.2:" + std::to_string(server.port()) + "/meal.png";
+  server.route("GET", "/go", [&](const fakes::Request&, fakes::Response& res) {
+    res.status = 302;
+    res.headers.emplace_back("Location", target);
+  });
+  auto r = run_stage("image.fetch", "{url: " + json_quoted(server.url("/go")) +
+                                        R"(, http_hosts: ["127.0.0.1", "127.0.0.2"], allow_networks: ["127.0.0.1/32"]})");
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_THAT(r.error, HasSubstr("image URL resolves to 127.0.0.2, a loopback address; refusing"));
+}
+
+TEST(ImageFetch, RedirectToPlainHttpOfAnUnlistedHostIsRefused) {
+  fakes::HttpServer server;
+  server.route("GET", "/go", [](const fakes::Request&, fakes::Response& res) {
+    res.status = 301;
+    res.headers.emplace_back("Location", "http://example.invalid/x.png");
+  });
+  auto r = run_stage("image.fetch", loopback_with(server.url("/go")));
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_THAT(r.error, HasSubstr("uses plain http; only https is allowed"));
+}
+
+TEST(ImageFetch, PlainHttpIsRefusedForHostsNotListed) {
+  fakes::HttpServer server;
+  serve(server, "/meal.png", kPng, "image/png");
+  auto r = run_stage("image.fetch", "{url: " + json_quoted(server.url("/meal.png")) +
+                                        R"(, allow_networks: ["127.0.0.0/8"]})");
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_THAT(r.error, HasSubstr("plain http"));
+  EXPECT_EQ(server.requests_received(), 0u);
+}
+
+TEST(ImageFetch, FollowsThreeRedirectsAndKeepsPresignedQueryIntact) {
+  fakes::HttpServer server;
+  const std::string query = "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=a%2F20250101%2Fus&X-Amz-Signature=ab%2Bcd";
+  std::string seen_target;
+  server.route("GET", "/r1", [](const fakes::Request&, fakes::Response& res) {
+    res.status = 302;
+    res.headers.emplace_back("Location", "/r2");
+  });
+  server.route("GET", "/r2", [](const fakes::Request&, fakes::Response& res) {
+    res.status = 307;
+    res.headers.emplace_back("Location", "r3");  // relative to /r2's folder
+  });
+  server.route("GET", "/r3", [&](const fakes::Request&, fakes::Response& res) {
+    res.status = 301;
+    res.headers.emplace_back("Location", server.url("/bucket/meal.png") + query);
+  });
+  server.route("GET", "/bucket/meal.png", [&](const fakes::Request& req, fakes::Response& res) {
+    seen_target = req.target;
+    res.body = kPng;
+  });
+  auto r = run_stage("image.fetch", loopback_with(server.url("/r1")));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  EXPECT_EQ(seen_target, "/bucket/meal.png" + query);
+  EXPECT_EQ(parse_output(r)["url"].GetString(), server.url("/bucket/meal.png") + query);
+}
+
+TEST(ImageFetch, FourthRedirectIsRefusedPermanently) {
+  fakes::HttpServer server;
+  std::atomic<int> hops{0};
+  server.route("GET", "/loop", [&](const fakes::Request&, fakes::Response& res) {
+    ++hops;
+    res.status = 302;
+    res.headers.emplace_back("Location", "/loop");
+  });
+  auto r = run_stage("image.fetch", loopback_with(server.url("/loop")));
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_THAT(r.error, HasSubstr("redirected more than 3 times"));
+  EXPECT_EQ(hops.load(), 4);  // the first request and three redirects
+}
+
+TEST(ImageFetch, BodyOverMaxBytesIsPermanentWithOrWithoutContentLength) {
+  fakes::HttpServer server;
+  std::string big = kPng + std::string(2000, 'x');
+  serve(server, "/big.png", big, "image/png");
+  server.route("GET", "/chunked.png", [&](const fakes::Request&, fakes::Response& res) {
+    res.body = big;
+    res.chunked = true;
+  });
+  for (const char* path : {"/big.png", "/chunked.png"}) {
+    auto r = run_stage("image.fetch", loopback_with(server.url(path), ", max_bytes: 1000"));
+    ASSERT_EQ(r.status, Status::kFailed) << path;
+    EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent) << path;
+    EXPECT_THAT(r.error, HasSubstr("image is larger than 1000 bytes")) << path;
+  }
+}
+
+TEST(ImageFetch, HtmlPageIsNotAnImage) {
+  fakes::HttpServer server;
+  serve(server, "/page", "<!doctype html><html>login</html>", "text/html; charset=utf-8");
+  auto r = run_stage("image.fetch", loopback_with(server.url("/page")));
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_THAT(r.error, HasSubstr("the URL returned text/html, not a JPEG, PNG or WebP image"));
+}
+
+TEST(ImageFetch, PdfIsAcceptedOnlyWhenAskedFor) {
+  fakes::HttpServer server;
+  serve(server, "/exam.pdf", "%PDF-1.7\n...", "application/pdf");
+  auto refused = run_stage("image.fetch", loopback_with(server.url("/exam.pdf")));
+  EXPECT_THAT(refused.error, HasSubstr("the URL returned application/pdf, not a JPEG"));
+  auto r = run_stage("image.fetch", loopback_with(server.url("/exam.pdf"), R"(, accept: [jpeg, png, pdf])"));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  EXPECT_STREQ(parse_output(r)["content_type"].GetString(), "application/pdf");
+}
+
+TEST(ImageFetch, ServerErrorIsRetryableAndNotFoundIsPermanent) {
+  fakes::HttpServer server;
+  serve(server, "/busy", "", "text/plain", 503);
+  serve(server, "/gone", "", "text/plain", 404);
+  auto busy = run_stage("image.fetch", loopback_with(server.url("/busy")));
+  EXPECT_EQ(busy.error_kind, engine::ErrorKind::kRetryable);
+  auto gone = run_stage("image.fetch", loopback_with(server.url("/gone")));
+  EXPECT_EQ(gone.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_THAT(gone.error, HasSubstr("HTTP 404"));
+}
+
+}  // namespace
+}  // namespace aiw::testing

@@ -1,0 +1,257 @@
+// llm.chat against local servers playing Ollama (protocols.md 1) and Gemini (2): request
+// shapes, answers, streaming, and the fallback chain's error kinds and Retry-After.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "ai_plugin_test_support.h"
+#include "fakes/http_server.h"
+
+namespace aiw::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using Status = engine::JobResult::Status;
+
+const char* kGeminiPath = "/v1beta/models/gemini-2.5-flash:generateContent";
+
+std::string ollama(const fakes::HttpServer& s, const std::string& extra = "") {
+  return "{provider: ollama, url: " + json_quoted(s.url()) + ", model: llava" + extra + "}";
+}
+std::string gemini(const fakes::HttpServer& s, const std::string& extra = "") {
+  return "{provider: gemini, url: " + json_quoted(s.url()) + ", model: gemini-2.5-flash, api_key: test-key" +
+         extra + "}";
+}
+std::string chat(const std::string& providers, const std::string& extra = "") {
+  return "{providers: [" + providers + R"(], prompt: "What is in this image?")" + extra + "}";
+}
+
+void reply(fakes::HttpServer& s, const std::string& method, const std::string& path, int status,
+           const std::string& body, std::vector<std::pair<std::string, std::string>> headers = {}) {
+  s.route(method, path, [=](const fakes::Request&, fakes::Response& res) {
+    res.status = status;
+    res.body = body;
+    res.headers = headers;
+    res.headers.emplace_back("Content-Type", "application/json");
+  });
+}
+
+const char* kOllamaAnswer =
+    R"({"model":"llava","created_at":"2024-12-06T00:46:58.265747Z",
+        "message":{"role":"assistant","content":"{\"label\":\"pig\",\"count\":1}"},
+        "done_reason":"stop","done":true,"total_duration":2254970291,"load_duration":574751416,
+        "prompt_eval_count":34,"prompt_eval_duration":1502000000,"eval_count":12,"eval_duration":175000000})";
+
+const char* kGeminiAnswer =
+    R"({"candidates":[{"content":{"parts":[{"text":"{\"label\":\"dog\",\"count\":2}"}],"role":"model"},
+        "finishReason":"STOP","index":0,"avgLogprobs":-0.061}],
+        "usageMetadata":{"promptTokenCount":268,"candidatesTokenCount":12,"totalTokenCount":280},
+        "modelVersion":"gemini-2.5-flash","responseId":"Y8tsaInkFYLsx_APseqW6QY"})";
+
+TEST(LlmChat, OllamaRequestCarriesMessagesImagesSchemaOptionsAndNoStreaming) {
+  fakes::HttpServer server;
+  std::string body;
+  server.route("POST", "/api/chat", [&](const fakes::Request& req, fakes::Response& res) {
+    body = req.body;
+    res.body = kOllamaAnswer;
+  });
+  auto r = run_stage("llm.chat", chat(ollama(server, ", options: {temperature: 0, num_ctx: 4096}, keep_alive: 5m"),
+                                      R"(, system: "Answer in JSON.", images: ["iVBORw0KGgo"],)"
+                                      R"( json_schema: {type: object, properties: {label: {type: string}}, required: [label]})"));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  Json sent = parse_body(body);
+  EXPECT_STREQ(sent["model"].GetString(), "llava");
+  EXPECT_FALSE(sent["stream"].GetBool());
+  EXPECT_STREQ(sent["keep_alive"].GetString(), "5m");
+  EXPECT_EQ(sent["options"]["num_ctx"].GetInt(), 4096);
+  EXPECT_STREQ(sent["format"]["type"].GetString(), "object");
+  EXPECT_STREQ(sent["format"]["properties"]["label"]["type"].GetString(), "string");
+  ASSERT_EQ(sent["messages"].Size(), 2u);
+  EXPECT_STREQ(sent["messages"][0]["role"].GetString(), "system");
+  EXPECT_STREQ(sent["messages"][0]["content"].GetString(), "Answer in JSON.");
+  EXPECT_STREQ(sent["messages"][1]["role"].GetString(), "user");
+  EXPECT_STREQ(sent["messages"][1]["content"].GetString(), "What is in this image?");
+  EXPECT_STREQ(sent["messages"][1]["images"][0].GetString(), "iVBORw0KGgo");
+
+  Json out = parse_output(r);
+  EXPECT_STREQ(out["text"].GetString(), R"({"label":"pig","count":1})");
+  EXPECT_STREQ(out["json"]["label"].GetString(), "pig");
+  EXPECT_STREQ(out["provider"].GetString(), "ollama");
+  EXPECT_STREQ(out["model"].GetString(), "llava");
+  EXPECT_EQ(out["prompt_tokens"].GetInt(), 34);
+  EXPECT_EQ(out["completion_tokens"].GetInt(), 12);
+  EXPECT_TRUE(out["latency_ms"].IsInt64());
+  ASSERT_EQ(out["attempts"].Size(), 1u);
+  EXPECT_STREQ(out["attempts"][0]["outcome"].GetString(), "ok");
+}
+
+TEST(LlmChat, OllamaFormatJsonIsTheStringJsonWithoutSchema) {
+  fakes::HttpServer server;
+  std::string body;
+  server.route("POST", "/api/chat", [&](const fakes::Request& req, fakes::Response& res) {
+    body = req.body;
+    res.body = kOllamaAnswer;
+  });
+  auto r = run_stage("llm.chat", "{providers: [{provider: ollama, model: llava, url: " +
+                                     json_quoted(server.url("/")) + R"(}], prompt: "hi", format: json})");
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  Json sent = parse_body(body);
+  EXPECT_STREQ(sent["format"].GetString(), "json");
+  EXPECT_FALSE(sent["messages"][0].HasMember("images"));  // no system message, no images
+}
+
+TEST(LlmChat, OllamaStreamedNdjsonIsJoinedAndMidStreamErrorIsRetryable) {
+  fakes::HttpServer server;
+  server.route("POST", "/api/chat", [](const fakes::Request& req, fakes::Response& res) {
+    EXPECT_THAT(req.body, HasSubstr(R"("stream":true)"));
+    res.chunked = true;
+    res.headers.emplace_back("Content-Type", "application/x-ndjson");
+    res.body =
+        R"({"model":"llama3.2","created_at":"2025-10-26T17:21:21.196249Z","message":{"role":"assistant","content":"The"},"done":false})" "\n"
+        R"({"model":"llama3.2","created_at":"2025-10-26T17:21:21.207235Z","message":{"role":"assistant","content":" sky"},"done":false})" "\n"
+        R"({"model":"llama3.2","created_at":"x","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","prompt_eval_count":26,"eval_count":282})" "\n";
+  });
+  server.route("POST", "/broken/api/chat", [](const fakes::Request&, fakes::Response& res) {
+    res.headers.emplace_back("Content-Type", "application/x-ndjson");
+    res.body =
+        R"({"model":"llama3.2","created_at":"x","message":{"role":"assistant","content":"The"},"done":false})" "\n"
+        R"({"error":"an error was encountered while running the model"})" "\n";
+  });
+  auto r = run_stage("llm.chat", chat(ollama(server, ", stream: true")));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  Json out = parse_output(r);
+  EXPECT_STREQ(out["text"].GetString(), "The sky");
+  EXPECT_EQ(out["completion_tokens"].GetInt(), 282);
+  EXPECT_STREQ(out["finish_reason"].GetString(), "stop");
+
+  auto broken = run_stage("llm.chat", "{providers: [{provider: ollama, model: llava, stream: true, url: " +
+                                          json_quoted(server.url("/broken")) + R"(}], prompt: "hi"})");
+  EXPECT_EQ(broken.error_kind, engine::ErrorKind::kRetryable);
+  EXPECT_THAT(broken.error, HasSubstr("an error was encountered while running the model"));
+}
+
+TEST(LlmChat, GeminiRequestShapeAndKeyInHeaderNotUrl) {
+  fakes::HttpServer server;
+  fakes::Request seen;
+  server.route("POST", kGeminiPath, [&](const fakes::Request& req, fakes::Response& res) {
+    seen = req;
+    res.body = kGeminiAnswer;
+  });
+  auto r = run_stage("llm.chat", chat(gemini(server, ", generation_config: {temperature: 0.2, maxOutputTokens: 512}"),
+                                      R"(, system: "You label photos.", images: ["iVBORw0KGgo", "/9j/4AAQ"],)"
+                                      R"( json_schema: {type: object, additionalProperties: false,)"
+                                      R"( properties: {label: {type: string}, count: {type: [integer, "null"]}}, required: [label]})"));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  EXPECT_EQ(seen.header("x-goog-api-key"), "test-key");
+  EXPECT_EQ(seen.target, kGeminiPath);  // no ?key= in the URL
+  Json sent = parse_body(seen.body);
+  EXPECT_STREQ(sent["systemInstruction"]["parts"][0]["text"].GetString(), "You label photos.");
+  const auto& parts = sent["contents"][0]["parts"];
+  EXPECT_STREQ(sent["contents"][0]["role"].GetString(), "user");
+  EXPECT_STREQ(parts[0]["text"].GetString(), "What is in this image?");
+  EXPECT_STREQ(parts[1]["inlineData"]["mimeType"].GetString(), "image/png");
+  EXPECT_STREQ(parts[1]["inlineData"]["data"].GetString(), "iVBORw0KGgo");
+  EXPECT_STREQ(parts[2]["inlineData"]["mimeType"].GetString(), "image/jpeg");
+  const auto& config = sent["generationConfig"];
+  EXPECT_DOUBLE_EQ(config["temperature"].GetDouble(), 0.2);
+  EXPECT_STREQ(config["responseMimeType"].GetString(), "application/json");
+  EXPECT_STREQ(config["responseSchema"]["type"].GetString(), "OBJECT");
+  EXPECT_STREQ(config["responseSchema"]["properties"]["label"]["type"].GetString(), "STRING");
+  EXPECT_STREQ(config["responseSchema"]["properties"]["count"]["type"].GetString(), "INTEGER");
+  EXPECT_TRUE(config["responseSchema"]["properties"]["count"]["nullable"].GetBool());
+  EXPECT_FALSE(config["responseSchema"].HasMember("additionalProperties"));
+
+  Json out = parse_output(r);
+  EXPECT_STREQ(out["json"]["label"].GetString(), "dog");
+  EXPECT_STREQ(out["provider"].GetString(), "gemini");
+  EXPECT_EQ(out["prompt_tokens"].GetInt(), 268);
+  EXPECT_EQ(out["completion_tokens"].GetInt(), 12);
+}
+
+TEST(LlmChat, OllamaDownFallsBackToGemini) {
+  auto down = std::make_unique<fakes::HttpServer>();
+  std::string dead_url = down->url();
+  down->stop();  // nothing listens there now: connection refused
+  fakes::HttpServer google;
+  reply(google, "POST", kGeminiPath, 200, kGeminiAnswer);
+  auto r = run_stage("llm.chat", "{providers: [{provider: ollama, model: llava, url: " + json_quoted(dead_url) +
+                                     "}, " + gemini(google) + R"(], prompt: "hi"})");
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  Json out = parse_output(r);
+  EXPECT_STREQ(out["provider"].GetString(), "gemini");
+  ASSERT_EQ(out["attempts"].Size(), 2u);
+  EXPECT_STREQ(out["attempts"][0]["provider"].GetString(), "ollama");
+  EXPECT_STREQ(out["attempts"][0]["outcome"].GetString(), "retryable");
+  EXPECT_STREQ(out["attempts"][1]["outcome"].GetString(), "ok");
+}
+
+TEST(LlmChat, OllamaPastItsOwnTimeoutFallsBackToGemini) {
+  fakes::HttpServer local, google;
+  local.route("POST", "/api/chat", [](const fakes::Request&, fakes::Response& res) { res.hang = true; });
+  reply(google, "POST", kGeminiPath, 200, kGeminiAnswer);
+  auto r = run_stage("llm.chat", chat(ollama(local, ", timeout_ms: 100") + ", " + gemini(google)));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  EXPECT_STREQ(parse_output(r)["provider"].GetString(), "gemini");
+}
+
+TEST(LlmChat, GeminiRateLimitIsRetryableWithRetryInfoDelay) {
+  fakes::HttpServer google;
+  reply(google, "POST", kGeminiPath, 429,
+        R"({"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[
+          {"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[]},
+          {"@type":"type.googleapis.com/google.rpc.Help","links":[]},
+          {"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"15s"}]}})");
+  auto r = run_stage("llm.chat", chat(gemini(google)));
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable);
+  EXPECT_EQ(r.retry_after_ms, 15000);
+  EXPECT_THAT(r.error, HasSubstr("RESOURCE_EXHAUSTED"));
+}
+
+TEST(LlmChat, AllProvidersRateLimitedRetryAfterIsTheLargest) {
+  fakes::HttpServer local, google;
+  reply(local, "POST", "/api/chat", 429, R"({"error":"rate limited"})", {{"Retry-After", "30"}});
+  reply(google, "POST", kGeminiPath, 429,
+        R"({"error":{"code":429,"message":"quota","status":"RESOURCE_EXHAUSTED","details":[)"
+        R"({"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1.5s"}]}})");
+  auto r = run_stage("llm.chat", chat(ollama(local) + ", " + gemini(google)));
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable);
+  EXPECT_EQ(r.retry_after_ms, 30000);
+  EXPECT_THAT(r.error, HasSubstr("all 2 LLM providers failed"));
+}
+
+TEST(LlmChat, GeminiBadRequestIsPermanentAndStopsTheChain) {
+  fakes::HttpServer local, google;
+  reply(google, "POST", kGeminiPath, 400,
+        R"({"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT",)"
+        R"("details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}})");
+  reply(local, "POST", "/api/chat", 200, kOllamaAnswer);
+  auto r = run_stage("llm.chat", chat(gemini(google) + ", " + ollama(local)));
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_THAT(r.error, HasSubstr("API key not valid"));
+  EXPECT_EQ(local.requests_received(), 0u);
+}
+
+TEST(LlmChat, GeminiSafetyBlockIsPermanentWithItsReason) {
+  fakes::HttpServer google;
+  reply(google, "POST", kGeminiPath, 200,
+        R"({"promptFeedback":{"blockReason":"SAFETY","safetyRatings":[]},)"
+        R"("usageMetadata":{"promptTokenCount":9,"totalTokenCount":9},"modelVersion":"gemini-2.5-flash"})");
+  auto r = run_stage("llm.chat", chat(gemini(google)));
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_THAT(r.error, HasSubstr("gemini blocked the prompt (blockReason SAFETY)"));
+}
+
+TEST(LlmChat, UnknownOllamaModelSkipsToTheNextProvider) {
+  fakes::HttpServer local, google;
+  reply(local, "POST", "/api/chat", 404, R"({"error":"model 'llava' not found"})");
+  reply(google, "POST", kGeminiPath, 200, kGeminiAnswer);
+  auto r = run_stage("llm.chat", chat(ollama(local) + ", " + gemini(google)));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  auto alone = run_stage("llm.chat", chat(ollama(local)));
+  EXPECT_EQ(alone.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_THAT(alone.error, HasSubstr("model 'llava' not found"));
+}
+
+}  // namespace
+}  // namespace aiw::testing

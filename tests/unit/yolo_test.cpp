@@ -1,0 +1,150 @@
+// yolo.detect against a local server playing the YOLO service of protocols.md section 3: the
+// multipart request, the standard envelope and its variants, filtering, and error kinds.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "ai_plugin_test_support.h"
+#include "fakes/http_server.h"
+
+namespace aiw::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using Status = engine::JobResult::Status;
+
+// "\x89PNG\r\n\x1A\n" + "\0\0\0\rIHDRpixels", as image.fetch would output it.
+const std::string kPngBase64 = "iVBORw0KGgoAAAANSUhEUnBpeGVscw==";
+
+std::string detect_with(const fakes::HttpServer& server, const std::string& extra = "") {
+  return "{url: " + json_quoted(server.url()) + ", image: " + json_quoted(kPngBase64) + extra + "}";
+}
+
+void answer(fakes::HttpServer& server, int status, const std::string& body,
+            std::vector<std::pair<std::string, std::string>> headers = {}) {
+  server.route("POST", "/v1/predict", [=](const fakes::Request&, fakes::Response& res) {
+    res.status = status;
+    res.body = body;
+    res.headers = headers;
+    res.headers.emplace_back("Content-Type", "application/json");
+  });
+}
+
+TEST(YoloDetect, SendsMultipartFileWithConfAndFiltersTheHubEnvelope) {
+  fakes::HttpServer server;
+  fakes::Request seen;
+  server.route("POST", "/v1/predict", [&](const fakes::Request& req, fakes::Response& res) {
+    seen = req;
+    res.body = R"({"images":[{"results":[
+        {"class":0,"name":"person","confidence":0.92,"box":{"x1":118,"x2":416,"y1":112,"y2":660}},
+        {"class":16,"name":"dog","confidence":0.31,"box":{"x1":1,"x2":2,"y1":3,"y2":4}},
+        {"class":0,"name":"person","confidence":0.8,"box":{"x1":5,"x2":6,"y1":7,"y2":8}}],
+        "shape":[750,600],"speed":{"preprocess":2.8,"inference":200.8,"postprocess":0.8}}],
+        "metadata":{"model":"yolov8n.pt","imgsz":640,"conf":0.5,"iou":0.45}})";
+  });
+  auto r = run_stage("yolo.detect", detect_with(server, ", min_confidence: 0.5, imgsz: 320, api_key: k1"));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  EXPECT_THAT(seen.header("content-type"), HasSubstr("multipart/form-data; boundary="));
+  EXPECT_EQ(seen.header("x-api-key"), "k1");
+  EXPECT_THAT(seen.body, HasSubstr("name=\"conf\"\r\n\r\n0.5\r\n"));
+  EXPECT_THAT(seen.body, HasSubstr("name=\"imgsz\"\r\n\r\n320\r\n"));
+  EXPECT_THAT(seen.body, HasSubstr("name=\"file\"; filename=\"image\"\r\nContent-Type: image/png\r\n\r\n"
+                                   "\x89PNG\r\n\x1A\n"));
+  Json out = parse_output(r);
+  ASSERT_EQ(out["count"].GetInt(), 2);
+  EXPECT_STREQ(out["detections"][0]["label"].GetString(), "person");
+  EXPECT_DOUBLE_EQ(out["detections"][0]["confidence"].GetDouble(), 0.92);
+  EXPECT_DOUBLE_EQ(out["detections"][0]["box"]["x2"].GetDouble(), 416);
+  ASSERT_EQ(out["labels"].Size(), 1u);
+  EXPECT_STREQ(out["labels"][0].GetString(), "person");
+}
+
+TEST(YoloDetect, ReadsEveryEnvelopeVariantOfTheProtocol) {
+  const std::vector<std::string> bodies = {
+      // Ultralytics Platform: class is the name string.
+      R"({"success":true,"predictions":[{"class":"cat","confidence":0.9,"box":{"x1":1,"y1":2,"x2":3,"y2":4}}],"image":{"width":10,"height":10}})",
+      // Bare summary() list.
+      R"([{"name":"cat","class":15,"confidence":0.9,"box":{"x1":1,"y1":2,"x2":3,"y2":4}}])",
+      // FastAPI wrapper with label and box array.
+      R"({"detections":[{"label":"cat","confidence":0.9,"box":[1,2,3,4]}]})",
+      // Column arrays with names.
+      R"({"boxes":[[1,2,3,4]],"classes":[15.0],"scores":[0.9],"names":{"15":"cat"}})",
+      // YOLOv5 pandas style.
+      R"([{"xmin":1,"ymin":2,"xmax":3,"ymax":4,"confidence":0.9,"class":15,"name":"cat"}])",
+  };
+  for (const std::string& body : bodies) {
+    fakes::HttpServer server;
+    answer(server, 200, body);
+    auto r = run_stage("yolo.detect", detect_with(server));
+    ASSERT_EQ(r.status, Status::kCompleted) << body << "\n" << r.error;
+    Json out = parse_output(r);
+    ASSERT_EQ(out["count"].GetInt(), 1) << body;
+    EXPECT_STREQ(out["detections"][0]["label"].GetString(), "cat") << body;
+    EXPECT_DOUBLE_EQ(out["detections"][0]["box"]["y1"].GetDouble(), 2) << body;
+    EXPECT_DOUBLE_EQ(out["detections"][0]["box"]["x2"].GetDouble(), 3) << body;
+  }
+}
+
+TEST(YoloDetect, NoDetectionsIsAnEmptyListNotAnError) {
+  fakes::HttpServer server;
+  answer(server, 200, R"({"images":[{"results":[],"shape":[10,10]}]})");
+  auto r = run_stage("yolo.detect", detect_with(server));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  EXPECT_EQ(parse_output(r)["count"].GetInt(), 0);
+  EXPECT_EQ(parse_output(r)["labels"].Size(), 0u);
+}
+
+TEST(YoloDetect, ImageUrlIsSentAsJsonAndBaseUrlSlashIsTolerated) {
+  fakes::HttpServer server;
+  std::string body;
+  server.route("POST", "/detect", [&](const fakes::Request& req, fakes::Response& res) {
+    body = req.body;
+    res.body = "[]";
+  });
+  // A trailing slash on the base URL must not make "//detect".
+  auto r = run_stage("yolo.detect", "{url: " + json_quoted(server.url("/")) +
+                                        R"(, path: /detect, image_url: "https://cdn.example/a.jpg", min_confidence: 0.3})");
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  Json sent = parse_body(body);
+  EXPECT_STREQ(sent["url"].GetString(), "https://cdn.example/a.jpg");
+  EXPECT_DOUBLE_EQ(sent["conf"].GetDouble(), 0.3);
+}
+
+TEST(YoloDetect, ErrorsAreTypedAndCarryTheServiceDetail) {
+  {
+    fakes::HttpServer server;
+    answer(server, 422, R"({"detail":[{"type":"missing","loc":["body","file"],"msg":"Field required","input":null}]})");
+    auto r = run_stage("yolo.detect", detect_with(server));
+    EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+    EXPECT_THAT(r.error, HasSubstr("HTTP 422: file: Field required"));
+  }
+  {
+    fakes::HttpServer server;
+    answer(server, 400, R"({"detail":"invalid image"})");
+    auto r = run_stage("yolo.detect", detect_with(server));
+    EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+    EXPECT_THAT(r.error, HasSubstr("invalid image"));
+  }
+  {
+    fakes::HttpServer server;
+    answer(server, 503, R"({"detail":"model loading"})", {{"Retry-After", "5"}});
+    auto r = run_stage("yolo.detect", detect_with(server));
+    EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable);
+    EXPECT_EQ(r.retry_after_ms, 5000);
+  }
+  {
+    fakes::HttpServer server;
+    answer(server, 500, R"({"detail":"Server error"})");
+    auto r = run_stage("yolo.detect", detect_with(server));
+    EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable);
+  }
+}
+
+TEST(YoloDetect, ImageThatIsNotBase64IsPermanent) {
+  fakes::HttpServer server;
+  auto r = run_stage("yolo.detect", "{url: " + json_quoted(server.url()) + R"(, image: "not base64!"})");
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_EQ(server.requests_received(), 0u);
+}
+
+}  // namespace
+}  // namespace aiw::testing
