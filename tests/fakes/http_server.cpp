@@ -41,11 +41,21 @@ struct ServerState {
   std::atomic<size_t> connections{0};
   mutable std::shared_mutex routes_mu;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<const Handler>> routes;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<const Handler>> prefixes;
 
   std::shared_ptr<const Handler> find(const std::string& method, const std::string& path) const {
     std::shared_lock lock(routes_mu);
     auto it = routes.find({method, path});
-    return it == routes.end() ? nullptr : it->second;
+    if (it != routes.end()) return it->second;
+    std::shared_ptr<const Handler> best;
+    size_t best_size = 0;
+    for (const auto& [key, handler] : prefixes) {
+      if (key.first == method && path.starts_with(key.second) && key.second.size() >= best_size) {
+        best = handler;
+        best_size = key.second.size();
+      }
+    }
+    return best;
   }
 };
 
@@ -104,12 +114,101 @@ class Session : public std::enable_shared_from_this<Session> {
       response = Response{404, {}, "no route for " + request.method + " " + request.path};
     }
     if (response.hang) return discard_until_closed();
-    build_reply(response, message.version(), message.keep_alive());
-    if (response.delay.count() <= 0) return write_reply();
+    const bool streamed = response.truncate || response.next_piece;
+    if (streamed) {
+      build_streamed(response, message.version(), message.keep_alive());
+    } else {
+      build_reply(response, message.version(), message.keep_alive());
+    }
+    auto start = [self = shared_from_this(), drop = response.drop, streamed] {
+      if (drop) return self->drop();
+      if (streamed) return self->write_header();
+      self->write_reply();
+    };
+    if (response.delay.count() <= 0) return start();
     timer_.expires_after(response.delay);
-    timer_.async_wait([self = shared_from_this()](error_code wait_ec) {
-      if (!wait_ec) self->write_reply();
+    timer_.async_wait([start](error_code wait_ec) {
+      if (!wait_ec) start();
     });
+  }
+
+  // A streamed body: the header first, then each piece as the handler's generator yields it.
+  void build_streamed(Response& response, unsigned version, bool keep_alive) {
+    header_ = {};
+    header_.version(version);
+    header_.result(static_cast<unsigned>(response.status));
+    for (const auto& [name, value] : response.headers) header_.insert(name, value);
+    header_.keep_alive(keep_alive);
+    close_after_ = !keep_alive;
+    piece_interval_ = response.piece_interval;
+    chunked_ = false;
+    truncated_ = response.truncate;
+    if (response.truncate) {
+      // A peer that dies mid-body: the client is promised more bytes than ever arrive.
+      header_.content_length(response.body.size());
+      auto half = std::make_shared<std::string>(response.body.substr(0, response.body.size() / 2));
+      next_piece_ = [half](std::string& piece) {
+        if (half->empty()) return false;
+        piece.swap(*half);
+        return true;
+      };
+      close_after_ = true;
+    } else {
+      next_piece_ = std::move(response.next_piece);
+      if (response.content_length) {
+        header_.content_length(*response.content_length);
+      } else {
+        header_.chunked(true);
+        chunked_ = true;
+      }
+    }
+  }
+
+  void write_header() {
+    header_serializer_.emplace(header_);
+    http::async_write_header(socket_, *header_serializer_,
+                             [self = shared_from_this()](error_code ec, size_t) {
+                               if (ec) return self->close();
+                               self->write_piece();
+                             });
+  }
+
+  void write_piece() {
+    piece_.clear();
+    if (!next_piece_(piece_)) return finish_stream();
+    auto after = [self = shared_from_this()](error_code ec, size_t) {
+      if (ec) return self->close();
+      if (self->piece_interval_.count() <= 0) return self->write_piece();
+      self->timer_.expires_after(self->piece_interval_);
+      self->timer_.async_wait([self](error_code wait_ec) {
+        if (!wait_ec) self->write_piece();
+      });
+    };
+    if (chunked_) {
+      if (piece_.empty()) return write_piece();  // an empty chunk would end the body
+      asio::async_write(socket_, http::make_chunk(asio::buffer(piece_)), after);
+    } else {
+      asio::async_write(socket_, asio::buffer(piece_), after);
+    }
+  }
+
+  void finish_stream() {
+    next_piece_ = nullptr;
+    auto done = [self = shared_from_this()](error_code ec, size_t) {
+      if (ec) return self->close();
+      if (!self->truncated_) ++self->server_.served;
+      if (self->close_after_) return self->close();
+      self->read_request();
+    };
+    if (chunked_) return asio::async_write(socket_, http::make_chunk_last(), done);
+    done({}, 0);
+  }
+
+  // A server that went away: no status line, the connection just ends.
+  void drop() {
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
   }
 
   static Request to_request(const http::request<http::string_body>& message) {
@@ -167,6 +266,15 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> reply_;
   std::array<char, 4096> scratch_{};
+  // Streamed replies (see Response::next_piece).
+  http::response<http::empty_body> header_;
+  std::optional<http::response_serializer<http::empty_body>> header_serializer_;
+  std::function<bool(std::string&)> next_piece_;
+  std::string piece_;
+  std::chrono::milliseconds piece_interval_{0};
+  bool chunked_ = false;
+  bool close_after_ = false;
+  bool truncated_ = false;
 };
 
 }  // namespace
@@ -180,9 +288,9 @@ void HttpServer::Impl::accept() {
   });
 }
 
-HttpServer::HttpServer(int threads) : impl_(std::make_shared<Impl>()) {
+HttpServer::HttpServer(int threads, uint16_t port) : impl_(std::make_shared<Impl>()) {
   impl_->ioc.emplace(std::max(threads, 1));
-  tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
+  tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
   impl_->acceptor.emplace(*impl_->ioc);
   impl_->acceptor->open(endpoint.protocol());
   impl_->acceptor->set_option(tcp::acceptor::reuse_address(true));
@@ -202,6 +310,12 @@ HttpServer::~HttpServer() { stop(); }
 void HttpServer::route(std::string method, std::string path, Handler handler) {
   std::unique_lock lock(impl_->routes_mu);
   impl_->routes[{std::move(method), std::move(path)}] =
+      std::make_shared<const Handler>(std::move(handler));
+}
+
+void HttpServer::route_prefix(std::string method, std::string prefix, Handler handler) {
+  std::unique_lock lock(impl_->routes_mu);
+  impl_->prefixes[{std::move(method), std::move(prefix)}] =
       std::make_shared<const Handler>(std::move(handler));
 }
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,14 +37,26 @@ struct Response {
   std::chrono::milliseconds delay{0};  // answer this much later
   bool hang = false;                   // never answer; the connection stays open until closed
   bool chunked = false;                // send the body with chunked encoding, no Content-Length
+
+  // Faults and streaming, for the protocol simulators (see fakes/sim/):
+  bool drop = false;      // close the connection at once without answering (a server going down)
+  bool truncate = false;  // announce the full Content-Length, send half the body, then close
+  // When set, the body is pulled piece by piece (body is ignored) and each piece is written as
+  // it comes: one chunk each (chunked encoding), or raw bytes when content_length is set. Lets
+  // a fake stream NDJSON or SSE line by line, or serve 50 MB without holding it in memory.
+  // Returning false ends the body.
+  std::function<bool(std::string& piece)> next_piece{};
+  std::chrono::milliseconds piece_interval{0};  // wait this long between pieces (a timer)
+  std::optional<uint64_t> content_length{};     // with next_piece: a fixed length, no chunking
 };
 
 using Handler = std::function<void(const Request&, Response&)>;
 
 class HttpServer {
  public:
-  // Listens on an ephemeral port of 127.0.0.1 and serves on `threads` threads of its own.
-  explicit HttpServer(int threads = 1);
+  // Listens on 127.0.0.1:`port` (0: an ephemeral port) and serves on `threads` threads of its
+  // own. Throws boost::system::system_error when the port cannot be bound.
+  explicit HttpServer(int threads = 1, uint16_t port = 0);
   ~HttpServer();  // stop()
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -51,6 +64,9 @@ class HttpServer {
   // Handlers run on a server thread; with threads > 1 they may run concurrently. Routes may be
   // added while serving. An unknown method+path gets 404.
   void route(std::string method, std::string path, Handler handler);
+  // A handler for every path that starts with `prefix` (e.g. "/v1beta/models/"), used when no
+  // exact route matches; the longest matching prefix wins.
+  void route_prefix(std::string method, std::string prefix, Handler handler);
 
   uint16_t port() const;
   // "http://127.0.0.1:<port>" followed by `path`.
