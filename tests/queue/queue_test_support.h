@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "queue/db.h"
@@ -51,16 +52,23 @@ class QueueTest : public ::testing::Test {
   }
 
   // Runs SQL as the superuser and returns the first column of the first row ("" when none).
+  // Reconnects when the server went away meanwhile (chaos tests restart it).
   std::string scalar(const std::string& sql) {
-    pqxx::nontransaction tx(*admin_);
-    pqxx::result r = tx.exec(sql);
-    if (r.empty() || r[0][0].is_null()) return "";
-    return r[0][0].c_str();
+    for (int attempt = 0;; ++attempt) {
+      try {
+        if (!admin_ || !admin_->is_open()) admin_ = std::make_unique<pqxx::connection>(url_);
+        pqxx::nontransaction tx(*admin_);
+        pqxx::result r = tx.exec(sql);
+        if (r.empty() || r[0][0].is_null()) return "";
+        return r[0][0].c_str();
+      } catch (const std::exception& e) {
+        if (!queue::is_connection_lost(e) || attempt >= 50) throw;
+        admin_.reset();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
   }
-  void exec(const std::string& sql) {
-    pqxx::nontransaction tx(*admin_);
-    tx.exec(sql);
-  }
+  void exec(const std::string& sql) { scalar(sql); }
   std::string status_of(const std::string& id) {
     return scalar("select status from analysis_jobs where id = '" + id + "'");
   }

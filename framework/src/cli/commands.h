@@ -14,5 +14,6 @@ int cmd_run(const CommandArgs& args);
 int cmd_plugins(const CommandArgs& args);
 int cmd_bench(const CommandArgs& args);
 int cmd_migrate(const CommandArgs& args);
+int cmd_worker(const CommandArgs& args);
 
 }  // namespace aiw::cli

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
     if (command == "plugins") return aiw::cli::cmd_plugins(rest);
     if (command == "bench") return aiw::cli::cmd_bench(rest);
     if (command == "migrate") return aiw::cli::cmd_migrate(rest);
+    if (command == "worker") return aiw::cli::cmd_worker(rest);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aiw %s: %s\n", command.c_str(), e.what());
     return 1;

@@ -96,6 +96,11 @@ void Dispatcher::run() {
         want_claim = true;
         next_poll = now + poll_interval;
       }
+      // A retry this worker scheduled is due: claim it on time rather than at the next poll.
+      if (int64_t due = state_.next_wake_ns.load(); due != 0 && obs::monotonic_ns() >= due) {
+        state_.next_wake_ns.compare_exchange_strong(due, 0);
+        want_claim = true;
+      }
       bool has_room = state_.running.size() < static_cast<size_t>(state_.config.concurrency);
       // Claims wait for the first heartbeat: the reaper gives back jobs of workers with no row.
       bool registered = state_.last_beat_ok_ns.load() != 0;
@@ -104,6 +109,8 @@ void Dispatcher::run() {
         if (want_claim) continue;  // the batch came back full: more may be waiting
       }
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_poll - std::chrono::steady_clock::now());
+      if (int64_t due = state_.next_wake_ns.load(); due != 0)
+        wait = std::min(wait, std::chrono::milliseconds((due - obs::monotonic_ns()) / 1000000 + 1));
       pollfd fds[2] = {{c->conn->sock(), POLLIN, 0}, {state_.wake.fd(), POLLIN, 0}};
       poll(fds, 2, static_cast<int>(std::max<int64_t>(0, wait.count())));
       if (fds[1].revents & POLLIN) state_.wake.drain();
@@ -199,10 +206,18 @@ void Dispatcher::on_done(const std::shared_ptr<RunningJob>& job, engine::JobResu
   }
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   queue::JobOutcome outcome = outcome_of(*job, result, state_.retry, processing_ns / 1000000, rng);
-  if (outcome.kind == queue::JobOutcome::Kind::kFailed || outcome.kind == queue::JobOutcome::Kind::kRetry)
-    obs::log(obs::LogLevel::kInfo, outcome.kind == queue::JobOutcome::Kind::kRetry ? "job failed; will retry" : "job failed",
+  if (outcome.kind == queue::JobOutcome::Kind::kRetry) {
+    obs::log(obs::LogLevel::kInfo, "job failed; will retry",
+             {{"job", job->claim.id}, {"type", job->claim.type}, {"stage", result.failed_stage},
+              {"attempt", std::to_string(job->claim.attempt)},
+              {"retry_in_ms", std::to_string(outcome.retry_delay_ms)}, {"error", outcome.error}});
+    // A little after the delay: the row's run_after is set when the writer stores it.
+    state_.wake_at(obs::monotonic_ns() + (outcome.retry_delay_ms + 25) * 1000000);
+  } else if (outcome.kind == queue::JobOutcome::Kind::kFailed) {
+    obs::log(obs::LogLevel::kInfo, "job failed",
              {{"job", job->claim.id}, {"type", job->claim.type}, {"stage", result.failed_stage},
               {"attempt", std::to_string(job->claim.attempt)}, {"error", outcome.error}});
+  }
   state_.writer->push(std::move(outcome), job->claim.type, processing_ns);
 }
 

@@ -99,7 +99,11 @@ void Worker::drain_and_stop() {
   obs::log(obs::LogLevel::kInfo, "worker stopped", {{"worker", s.worker_id}});
 }
 
-bool Worker::healthy() const { return state_->metrics.database_up && !state_->draining; }
+Worker::Health Worker::health() const {
+  if (state_->draining) return {false, "draining: the worker is shutting down"};
+  if (!state_->metrics.database_up) return {false, "the database cannot be reached"};
+  return {true, ""};
+}
 
 std::string Worker::metrics_text() const {
   obs::PrometheusText out;

@@ -30,8 +30,12 @@ class Worker {
   // back to pending, writes every outcome it can, marks the worker stopped. Blocks until done.
   void drain_and_stop();
 
-  // /health: the database answers and the worker is not draining.
-  bool healthy() const;
+  // /health: the database answers and the worker is not draining; reason says which is not.
+  struct Health {
+    bool ok = false;
+    const char* reason = "";
+  };
+  Health health() const;
   // /metrics: Prometheus text of the worker and of every stage of every pipeline.
   std::string metrics_text() const;
   const std::string& id() const;

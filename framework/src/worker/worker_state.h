@@ -56,6 +56,16 @@ struct WorkerState {
   std::atomic<bool> draining{false};
   std::atomic<bool> stopping{false};
   std::atomic<int64_t> last_beat_ok_ns{0};
+  // The earliest moment (monotonic ns) a retry this worker scheduled becomes claimable; 0: none.
+  std::atomic<int64_t> next_wake_ns{0};
+
+  // Asks the dispatcher to claim again at `due` (keeps the earliest request).
+  void wake_at(int64_t due) {
+    int64_t current = next_wake_ns.load();
+    while ((current == 0 || due < current) && !next_wake_ns.compare_exchange_weak(current, due)) {
+    }
+    wake.signal();
+  }
 };
 
 // WORKER_ID plus a random instance suffix: a restarted worker never mistakes the jobs of its
