@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libtbb-dev libpqxx-dev rapidjson-dev libcurl4-openssl-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev libboost-dev libspdlog-dev libssl-dev
-  postgresql-15 wrk procps
+  postgresql-15 wrk procps curl
 )
 
 missing=()
