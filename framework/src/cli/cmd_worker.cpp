@@ -12,7 +12,6 @@
 #include <stdlib.h>
 
 #include <cstdio>
-#include <filesystem>
 
 namespace aiw::cli {
 
@@ -28,16 +27,6 @@ constexpr const char* kUsage =
     "WORKER_HEARTBEAT_INTERVAL_MS, WORKER_LEASE_MS, WORKER_DRAIN_TIMEOUT_MS, WORKER_CLAIM_BATCH,\n"
     "WORKER_RETENTION_DAYS, ENABLE_CACHE, CACHE_TTL_HOURS, ENABLE_METRICS, LOG_LEVEL, PIPELINES_DIR.\n"
     "See docs/operations.md.\n";
-
-// Relative data paths in pipelines (e.g. the nutrition stage's table) resolve against the
-// pipelines' folder unless the deployment says otherwise.
-void default_pipeline_dir(const std::vector<std::string>& paths) {
-  if (getenv("AIW_PIPELINE_DIR") != nullptr || paths.empty()) return;
-  std::filesystem::path first = paths.front();
-  std::error_code ec;
-  std::filesystem::path dir = std::filesystem::is_directory(first, ec) ? first : first.parent_path();
-  setenv("AIW_PIPELINE_DIR", std::filesystem::absolute(dir, ec).string().c_str(), 0);
-}
 
 }  // namespace
 
@@ -55,7 +44,7 @@ int cmd_worker(const CommandArgs& argv) {
   if (auto flag = args.value("pipelines")) config->pipelines = {*flag};
   for (const std::string& p : args.positionals()) config->pipelines.push_back(p);
   if (config->pipelines.empty()) config->pipelines = {"pipelines"};
-  default_pipeline_dir(config->pipelines);
+  set_default_pipeline_dir(config->pipelines);
 
   // Block the stop signals before any thread starts, so they all inherit the mask and only
   // sigwait() below receives them.

@@ -15,5 +15,6 @@ int cmd_plugins(const CommandArgs& args);
 int cmd_bench(const CommandArgs& args);
 int cmd_migrate(const CommandArgs& args);
 int cmd_worker(const CommandArgs& args);
+int cmd_gateway(const CommandArgs& args);
 
 }  // namespace aiw::cli

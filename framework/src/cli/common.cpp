@@ -1,5 +1,9 @@
 #include "cli/common.h"
 
+#include <stdlib.h>
+
+#include <filesystem>
+
 #include "pipeline/loader.h"
 
 #include <cstdio>
@@ -38,6 +42,14 @@ std::string format_ms(double nanoseconds) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", nanoseconds / 1e6);
   return buf;
+}
+
+void set_default_pipeline_dir(const std::vector<std::string>& pipeline_paths) {
+  if (getenv("AIW_PIPELINE_DIR") != nullptr || pipeline_paths.empty()) return;
+  std::filesystem::path first = pipeline_paths.front();
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::is_directory(first, ec) ? first : first.parent_path();
+  setenv("AIW_PIPELINE_DIR", std::filesystem::absolute(dir, ec).string().c_str(), 0);
 }
 
 }  // namespace aiw::cli

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace aiw::cli {
 
@@ -24,6 +25,10 @@ std::optional<pipeline::PipelineSpec> load_pipeline(const std::string& path,
 std::unique_ptr<engine::Engine> load_engine(const std::string& path,
                                             const plugin::PluginRegistry& registry,
                                             const char* command);
+
+// Sets AIW_PIPELINE_DIR (where pipelines' relative data paths, e.g. the nutrition table,
+// resolve) to the folder of the first pipeline path, unless the deployment set it.
+void set_default_pipeline_dir(const std::vector<std::string>& pipeline_paths);
 
 // Milliseconds with two decimals, for tables.
 std::string format_ms(double nanoseconds);

@@ -20,6 +20,7 @@ constexpr const char* kUsage =
     "  bench FILE --jobs N --concurrency C    run N jobs, C at a time; print per-stage stats\n"
     "  migrate                                bring the database schema up to date\n"
     "  worker                                 claim jobs from PostgreSQL and run them\n"
+    "  gateway                                the HTTP job API (202 + id, fallback, admin)\n"
     "\n"
     "`aiw <command> --help` describes a command. Plugins are found on AIW_PLUGIN_PATH\n"
     "(colon-separated folders), then in the install's lib/aiw/plugins.\n";
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
     if (command == "bench") return aiw::cli::cmd_bench(rest);
     if (command == "migrate") return aiw::cli::cmd_migrate(rest);
     if (command == "worker") return aiw::cli::cmd_worker(rest);
+    if (command == "gateway") return aiw::cli::cmd_gateway(rest);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aiw %s: %s\n", command.c_str(), e.what());
     return 1;

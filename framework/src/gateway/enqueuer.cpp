@@ -1,0 +1,127 @@
+#include "gateway/enqueuer.h"
+
+#include <aiw/json.h>
+
+#include <pqxx/pqxx>
+
+#include "obs/log.h"
+#include "queue/db.h"
+#include "queue/session.h"
+
+namespace aiw::gateway {
+namespace {
+
+constexpr size_t kMaxBatch = 1000;
+
+std::string batch_json(const std::vector<EnqueueRequest>& batch) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartArray();
+  for (const EnqueueRequest& r : batch) {
+    w.StartObject();
+    w.Key("user_id"); w.String(r.user_id);
+    w.Key("type"); w.String(r.type);
+    w.Key("input"); w.RawValue(r.input_json.data(), r.input_json.size(), rapidjson::kObjectType);
+    w.Key("priority"); w.Int(r.priority);
+    w.Key("max_attempts"); w.Int(r.max_attempts);
+    w.Key("status"); w.String(r.status);
+    if (!r.worker_id.empty()) { w.Key("worker_id"); w.String(r.worker_id); }
+    w.Key("run_by"); w.String(r.run_by);
+    w.EndObject();
+  }
+  w.EndArray();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace
+
+Enqueuer::Enqueuer(std::string database_url, int max_active_jobs_per_user, int writers)
+    : url_(std::move(database_url)), max_active_(max_active_jobs_per_user) {
+  for (int i = 0; i < writers; ++i) threads_.emplace_back([this] { run(); });
+}
+
+Enqueuer::~Enqueuer() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void Enqueuer::submit(EnqueueRequest request, Callback done) {
+  {
+    std::lock_guard lock(mu_);
+    pending_.push_back({std::move(request), std::move(done)});
+  }
+  cv_.notify_one();
+}
+
+void Enqueuer::run() {
+  const std::string limit = std::to_string(max_active_);
+  queue::Session session(url_, "gateway-enqueue", [&](queue::JobStore& store) {
+    pqxx::nontransaction tx(store.connection());
+    tx.exec("set aiw.max_active_jobs_per_user = " + limit);
+    store.connection().prepare("aiw_gateway_enqueue",
+                               "select out_ord, out_id::text, out_refused, out_active "
+                               "from public.aiw_enqueue_jobs($1::jsonb)");
+  });
+  queue::Backoff backoff;
+  auto not_before = std::chrono::steady_clock::now();
+  std::vector<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || !pending_.empty(); });
+      if (pending_.empty()) return;
+      size_t n = std::min(pending_.size(), kMaxBatch);
+      batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.begin() + n));
+      pending_.erase(pending_.begin(), pending_.begin() + n);
+    }
+    std::vector<EnqueueRequest> requests;
+    requests.reserve(batch.size());
+    for (auto& p : batch) requests.push_back(p.request);
+    std::vector<EnqueueResult> results(batch.size());
+    bool ran = false;
+    if (session.connected() || std::chrono::steady_clock::now() >= not_before) {
+      try {
+        ran = session.try_run([&](queue::JobStore& store) {
+          pqxx::nontransaction tx(store.connection());
+          pqxx::result rows = tx.exec_prepared("aiw_gateway_enqueue", batch_json(requests));
+          for (const auto& row : rows) {
+            size_t i = static_cast<size_t>(row[0].as<int>() - 1);
+            if (i >= results.size()) continue;
+            if (row[2].is_null()) {
+              results[i].kind = EnqueueResult::Kind::kAccepted;
+              results[i].id = row[1].c_str();
+            } else {
+              results[i].kind = EnqueueResult::Kind::kOverLimit;
+              results[i].active = row[3].as<int>();
+            }
+          }
+        });
+      } catch (const std::exception& e) {
+        // The statement itself failed (e.g. an input PostgreSQL's jsonb refuses): tell each.
+        obs::log(obs::LogLevel::kError, "enqueue statement failed", {{"error", e.what()}});
+        for (auto& r : results) {
+          r.kind = EnqueueResult::Kind::kError;
+          r.message = "the job could not be stored";
+        }
+        ran = true;
+      }
+    }
+    if (!ran) {
+      not_before = std::chrono::steady_clock::now() + backoff.next();
+      for (auto& r : results) {
+        r.kind = EnqueueResult::Kind::kUnavailable;
+        r.message = "the database cannot be reached right now";
+      }
+    } else {
+      backoff.reset();
+    }
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+    batch.clear();
+  }
+}
+
+}  // namespace aiw::gateway
