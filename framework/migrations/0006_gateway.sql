@@ -54,7 +54,7 @@ begin
     returning 1
   )
   select f.ord, case when f.ok then f.new_id end,
-         case when f.ok then null else 'active_limit' end, f.active + f.rn - 1
+         case when f.ok then null else 'active_limit' end, (f.active + f.rn - 1)::int
     from fits f order by f.ord;
 end
 $$;

@@ -39,6 +39,7 @@ void Gateway::Impl::add_routes() {
   s.route("GET", "/v1/jobs/{id}", handler<get_job>(this, "GET /v1/jobs/{id}"));
   s.route("POST", "/v1/jobs/{id}/cancel", handler<cancel_job>(this, "POST /v1/jobs/{id}/cancel"));
   s.route("POST", "/v1/jobs/{id}/retry", handler<retry_job>(this, "POST /v1/jobs/{id}/retry"));
+  s.route("GET", "/v1/jobs/{id}/events", handler<job_events>(this, "GET /v1/jobs/{id}/events"));
   s.route("GET", "/health", handler<gateway::health>(this, "GET /health"));
   s.route("GET", "/metrics", handler<gateway::metrics>(this, "GET /metrics"));
   s.route("GET", "/v1/admin/flags", handler<get_flags>(this, "GET /v1/admin/flags"));
@@ -76,6 +77,8 @@ Result<std::unique_ptr<Gateway>> Gateway::start(GatewayConfig config, const plug
   });
   impl->monitor = std::make_unique<Monitor>(impl->config, impl->id);
   impl->monitor->start();
+  impl->events = std::make_unique<EventHub>(c.database_url);
+  impl->events->start();
   net::HttpServerOptions options;
   options.host = c.host;
   options.port = static_cast<uint16_t>(c.port);
@@ -93,6 +96,7 @@ Gateway::~Gateway() { stop(); }
 
 void Gateway::stop() {
   if (!impl_ || !impl_->server) return;
+  impl_->events->stop();
   impl_->server->stop();
   for (const auto& [type, p] : impl_->pipelines.all()) p->engine->wait_idle();
   impl_->monitor->stop();

@@ -8,6 +8,7 @@
 #include "gateway/config.h"
 #include "gateway/db_executor.h"
 #include "gateway/enqueuer.h"
+#include "gateway/events.h"
 #include "gateway/gateway.h"
 #include "gateway/jwt.h"
 #include "gateway/metrics.h"
@@ -30,6 +31,7 @@ struct Gateway::Impl {
   std::unique_ptr<DbExecutor> db;
   std::unique_ptr<Monitor> monitor;
   GatewayMetrics metrics;
+  std::unique_ptr<EventHub> events;
   std::unique_ptr<net::HttpServer> server;
 
   void add_routes();

@@ -273,4 +273,22 @@ void retry_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
       [reply](const std::string& reason) { reply.unavailable(reason); });
 }
 
+void job_events(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
+  auto caller = authenticate(g, req, reply);
+  if (!caller || !valid_id(req, reply)) return;
+  std::string id(req.param("id"));
+  auto user = own_filter(*caller);
+  EventHub* hub = g.events.get();
+  g.db->post(
+      [reply, id, user, hub](queue::JobStore& store) {
+        pqxx::nontransaction tx(store.connection());
+        pqxx::result r = tx.exec_params(sql::kGetJob, id, user);
+        if (r.empty()) return reply.error(404, "not_found", "no job " + id + " (or it belongs to someone else)");
+        net::HttpStream stream = reply.responder().start_stream(
+            200, {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}});
+        if (stream) hub->subscribe(id, r[0][0].c_str(), std::move(stream));
+      },
+      [reply](const std::string& reason) { reply.unavailable(reason); });
+}
+
 }  // namespace aiw::gateway

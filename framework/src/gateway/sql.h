@@ -39,7 +39,8 @@ with target as (
     from target t
    where j.id = t.id and t.status in ('pending', 'processing')
   returning j.id, t.status as old_status,
-            case when t.status = 'processing' then pg_notify('aiw_jobs_cancel', j.id::text) end
+            case when t.status = 'processing' then pg_notify('aiw_jobs_cancel', j.id::text) end,
+            pg_notify('aiw_job_events', j.id::text)
 )
 select (select status from target), (select count(*) from upd)
 )sql";
@@ -56,7 +57,7 @@ with target as (
          cancel_requested_at = null, heartbeat_at = null, cache_hit = false, updated_at = now()
     from target t
    where j.id = t.id and t.status in ('failed', 'cancelled')
-  returning j.id, j.type
+  returning j.id, j.type, pg_notify('aiw_job_events', j.id::text)
 )
 select (select status from target), (select count(*) from upd),
        (select pg_notify('aiw_jobs_pending', string_agg(type, ',')) from upd)

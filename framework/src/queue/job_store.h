@@ -145,5 +145,6 @@ class JobStore {
 // The channels the queue uses.
 inline constexpr const char* kPendingChannel = "aiw_jobs_pending";  // payload: job types
 inline constexpr const char* kCancelChannel = "aiw_jobs_cancel";    // payload: job id
+inline constexpr const char* kJobEventsChannel = "aiw_job_events";  // payload: job ids, comma-separated
 
 }  // namespace aiw::queue

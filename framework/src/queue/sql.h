@@ -1,4 +1,6 @@
-// The statements JobStore runs. Batches travel as one JSON (or array) parameter, so each
+// The statements JobStore runs. Every statement that changes jobs a client may be watching
+// (claim, outcome, progress) also sends one NOTIFY aiw_job_events per 200 changed ids (never one
+// per row): the gateway's Server-Sent Events follow them. Batches travel as one JSON (or array) parameter, so each
 // statement handles any number of jobs in one round trip and stays prepared.
 #pragma once
 
@@ -21,15 +23,23 @@ with picked as (
    where status = 'pending' and type = any($1::text[]) and run_after <= now()
    order by priority, created_at, run_after
    limit $2
-   for update skip locked)
-update public.analysis_jobs j
-   set status = 'processing', attempts = j.attempts + 1, worker_id = $3, started_at = now(),
-       heartbeat_at = now(), updated_at = now(), completed_at = null, progress = null
-  from picked
- where j.id = picked.id
-returning j.id::text, j.type, j.input::text, j.user_id::text, j.attempts, j.max_attempts,
-          j.priority,
-          extract(epoch from clock_timestamp() - greatest(j.created_at, j.run_after)) * 1000
+   for update skip locked
+), claimed as (
+  update public.analysis_jobs j
+     set status = 'processing', attempts = j.attempts + 1, worker_id = $3, started_at = now(),
+         heartbeat_at = now(), updated_at = now(), completed_at = null, progress = null
+    from picked
+   where j.id = picked.id
+  returning j.id, j.type, j.input, j.user_id, j.attempts, j.max_attempts, j.priority,
+            j.created_at, j.run_after
+), events as (
+  select pg_notify('aiw_job_events', string_agg(id::text, ',')) from (
+    select id, (row_number() over ()) / 200 as chunk from claimed) c group by chunk
+)
+select c.id::text, c.type, c.input::text, c.user_id::text, c.attempts, c.max_attempts, c.priority,
+       extract(epoch from clock_timestamp() - greatest(c.created_at, c.run_after)) * 1000,
+       (select count(*) from events)
+  from claimed c
 )sql";
 
 // Every outcome kind in one fenced statement; completed results also fill the cache, and
@@ -68,14 +78,22 @@ with v as (
 ), woke as (
   select pg_notify('aiw_jobs_pending', string_agg(distinct type, ','))
     from done where kind = 'give_back' having count(*) > 0
+), events as (
+  select pg_notify('aiw_job_events', string_agg(id::text, ',')) from (
+    select id, (row_number() over ()) / 200 as chunk from done) c group by chunk
 )
-select id::text, (select count(*) from woke) from done
+select id::text, (select count(*) from woke), (select count(*) from events) from done
 )sql";
 
 inline constexpr const char* kWriteProgress = R"sql(
-update public.analysis_jobs j set progress = v.progress, updated_at = now()
-  from jsonb_to_recordset($1::jsonb) as v(id uuid, attempt int, progress jsonb)
- where j.id = v.id and j.status = 'processing' and j.worker_id = $2 and j.attempts = v.attempt
+with moved as (
+  update public.analysis_jobs j set progress = v.progress, updated_at = now()
+    from jsonb_to_recordset($1::jsonb) as v(id uuid, attempt int, progress jsonb)
+   where j.id = v.id and j.status = 'processing' and j.worker_id = $2 and j.attempts = v.attempt
+  returning j.id
+)
+select pg_notify('aiw_job_events', string_agg(id::text, ',')) from (
+  select id, (row_number() over ()) / 200 as chunk from moved) c group by chunk
 )sql";
 
 // The worker's row and its jobs' heartbeats in one statement; returns the in-flight ids that
@@ -141,7 +159,8 @@ update public.analysis_jobs j
   from (select id, status as old_status from public.analysis_jobs where id = $1::uuid for update) old
  where j.id = old.id and old.old_status in ('pending', 'processing')
 returning j.id::text, old.old_status,
-          case when old.old_status = 'processing' then pg_notify('aiw_jobs_cancel', j.id::text) end
+          case when old.old_status = 'processing' then pg_notify('aiw_jobs_cancel', j.id::text) end,
+          pg_notify('aiw_job_events', j.id::text)
 )sql";
 
 inline constexpr const char* kCacheLookup = R"sql(

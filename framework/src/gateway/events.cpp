@@ -1,0 +1,183 @@
+#include "gateway/events.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <aiw/json.h>
+
+#include <pqxx/pqxx>
+
+#include <sstream>
+
+#include "gateway/sql.h"
+#include "obs/log.h"
+#include "queue/db.h"
+#include "queue/job_store.h"
+#include "queue/pg_text.h"
+#include "queue/session.h"
+
+namespace aiw::gateway {
+namespace {
+
+std::string status_of(const std::string& job_json) {
+  Json doc;
+  if (!parse_json(job_json, doc)) return "";
+  const JsonValue* s = find_member(doc, "status");
+  return s != nullptr && s->IsString() ? s->GetString() : "";
+}
+
+class Listener : public pqxx::notification_receiver {
+ public:
+  Listener(pqxx::connection_base& c, std::set<std::string>& changed)
+      : pqxx::notification_receiver(c, queue::kJobEventsChannel), changed_(changed) {}
+  void operator()(const std::string& payload, int) override {
+    std::stringstream ids(payload);
+    for (std::string id; std::getline(ids, id, ',');) changed_.insert(id);
+  }
+
+ private:
+  std::set<std::string>& changed_;
+};
+
+constexpr const char* kJobsByIds =
+    "select j.id::text, " AIW_JOB_JSON "::text from public.analysis_jobs j where j.id = any($1::uuid[])";
+
+}  // namespace
+
+bool is_final_status(const std::string& status) {
+  return status == "completed" || status == "failed" || status == "cancelled";
+}
+
+const char* event_name(const std::string& status, bool status_changed) {
+  if (status == "completed") return "result";
+  if (status == "processing" && !status_changed) return "progress";
+  return "status";
+}
+
+EventHub::EventHub(std::string database_url)
+    : url_(std::move(database_url)), wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+
+EventHub::~EventHub() {
+  stop();
+  close(wake_fd_);
+}
+
+void EventHub::start() { thread_ = std::thread([this] { run(); }); }
+
+void EventHub::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return;
+    stop_ = true;
+  }
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+  if (thread_.joinable()) thread_.join();
+  std::map<std::string, std::vector<Subscriber>> left;
+  {
+    std::lock_guard lock(mu_);
+    left.swap(subscribers_);
+  }
+  for (auto& [id, subs] : left)
+    for (auto& s : subs) s.stream.close();
+}
+
+size_t EventHub::streams() const {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const auto& [id, subs] : subscribers_) n += subs.size();
+  return n;
+}
+
+void EventHub::subscribe(const std::string& job_id, const std::string& job_json, net::HttpStream stream) {
+  std::string status = status_of(job_json);
+  stream.send(net::sse_event(job_json, event_name(status, true)));
+  if (is_final_status(status)) {
+    stream.close();
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    subscribers_[job_id].push_back({stream, status});
+  }
+  stream.on_close([this, job_id, stream] { unsubscribe(job_id, stream); });
+}
+
+void EventHub::unsubscribe(const std::string& job_id, const net::HttpStream& /*closed*/) {
+  // Drops every closed stream of the job (the one that just closed among them).
+  std::lock_guard lock(mu_);
+  auto it = subscribers_.find(job_id);
+  if (it == subscribers_.end()) return;
+  auto& subs = it->second;
+  subs.erase(std::remove_if(subs.begin(), subs.end(), [&](const Subscriber& s) { return !s.stream.is_open(); }),
+             subs.end());
+  if (subs.empty()) subscribers_.erase(it);
+}
+
+void EventHub::deliver(const std::string& id, const std::string& job_json) {
+  std::string status = status_of(job_json);
+  std::vector<net::HttpStream> to_close;
+  {
+    std::lock_guard lock(mu_);
+    auto it = subscribers_.find(id);
+    if (it == subscribers_.end()) return;
+    for (Subscriber& s : it->second) {
+      bool changed = status != s.last_status;
+      s.last_status = status;
+      s.stream.send(net::sse_event(job_json, event_name(status, changed)));
+      if (is_final_status(status)) to_close.push_back(s.stream);
+    }
+    if (is_final_status(status)) subscribers_.erase(it);
+  }
+  for (auto& stream : to_close) stream.close();
+}
+
+void EventHub::run() {
+  std::set<std::string> changed;
+  std::shared_ptr<pqxx::connection_base> conn;
+  std::unique_ptr<Listener> listener;
+  queue::Backoff backoff;
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) break;
+    }
+    try {
+      if (!conn) {
+        auto c = queue::connect(url_);
+        if (!c) throw pqxx::broken_connection(c.error());
+        conn = *c;
+        listener = std::make_unique<Listener>(*conn, changed);
+        backoff.reset();
+        // Changes missed while disconnected: refresh every subscribed job once.
+        std::lock_guard lock(mu_);
+        for (const auto& [id, subs] : subscribers_) changed.insert(id);
+      }
+      pollfd fds[2] = {{conn->sock(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+      if (changed.empty()) poll(fds, 2, 1000);
+      conn->get_notifs();
+      std::vector<std::string> wanted;
+      {
+        std::lock_guard lock(mu_);
+        for (const std::string& id : changed)
+          if (subscribers_.count(id)) wanted.push_back(id);
+      }
+      changed.clear();
+      if (wanted.empty()) continue;
+      pqxx::nontransaction tx(*conn);
+      for (const auto& row : tx.exec_params(kJobsByIds, queue::text_array(wanted)))
+        deliver(row[0].c_str(), row[1].c_str());
+    } catch (const std::exception& e) {
+      obs::log(obs::LogLevel::kWarn, "job events: lost the database; reconnecting", {{"error", e.what()}});
+      listener.reset();
+      conn.reset();
+      pollfd wake = {wake_fd_, POLLIN, 0};
+      poll(&wake, 1, static_cast<int>(backoff.next().count()));
+    }
+  }
+  listener.reset();
+  conn.reset();
+}
+
+}  // namespace aiw::gateway

@@ -1,0 +1,56 @@
+// EventHub: GET /v1/jobs/{id}/events, Server-Sent Events fed by LISTEN aiw_job_events.
+//
+// One thread and one connection LISTEN for the ids of jobs that changed (the queue's claim,
+// outcome, progress, cancel and retry statements notify once per statement, never per row). For
+// the changed ids that have subscribers, one query reads their rows and each subscriber gets the
+// job as an event: `progress` while running, `status` on a status change, and a last `result`
+// (completed) or `status` (failed, cancelled), after which the stream ends. A stream also ends
+// when its client goes away. Thousands of streams cost memory, not threads.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/http_server.h"
+
+namespace aiw::gateway {
+
+class EventHub {
+ public:
+  explicit EventHub(std::string database_url);
+  ~EventHub();
+  void start();
+  void stop();  // ends every stream
+
+  // Starts sending the job's events on stream; job_json is its current state (sent first).
+  void subscribe(const std::string& job_id, const std::string& job_json, net::HttpStream stream);
+  size_t streams() const;
+
+ private:
+  struct Subscriber {
+    net::HttpStream stream;
+    std::string last_status;
+  };
+  void run();
+  void deliver(const std::string& id, const std::string& job_json);
+  void unsubscribe(const std::string& job_id, const net::HttpStream& stream);
+
+  std::string url_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::vector<Subscriber>> subscribers_;
+  std::set<std::string> changed_;  // ids notified, waiting for the thread
+  bool stop_ = false;
+  int wake_fd_ = -1;
+  std::thread thread_;
+};
+
+// The SSE event name for a job in this status (a final one ends the stream).
+const char* event_name(const std::string& status, bool status_changed);
+bool is_final_status(const std::string& status);
+
+}  // namespace aiw::gateway
