@@ -214,7 +214,11 @@ stages:
   EXPECT_NE(events.header("Content-Type").find("text/event-stream"), std::string::npos);
   EXPECT_NE(events.body.find("event: result"), std::string::npos) << events.body;
   EXPECT_NE(events.body.find(R"("status": "completed")"), std::string::npos) << events.body;
-  // The stream ended by itself on the final status (the request returned).
+  // The stream ended by itself on the final status (the request returned). Asked again, the
+  // finished job answers its final event at once.
+  Http again = request("GET", base_ + "/v1/jobs/" + id + "/events", user_token(user), "", "", 10000);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body.rfind("event: result\n", 0), 0u) << again.body;
 }
 
 TEST_F(GatewayTest, HealthIs503WhileTheDatabaseIsAwayAndRecovers) {

@@ -16,5 +16,6 @@ int cmd_bench(const CommandArgs& args);
 int cmd_migrate(const CommandArgs& args);
 int cmd_worker(const CommandArgs& args);
 int cmd_gateway(const CommandArgs& args);
+int cmd_token(const CommandArgs& args);
 
 }  // namespace aiw::cli

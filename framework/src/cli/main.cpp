@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "  migrate                                bring the database schema up to date\n"
     "  worker                                 claim jobs from PostgreSQL and run them\n"
     "  gateway                                the HTTP job API (202 + id, fallback, admin)\n"
+    "  token --sub UUID | --service-role       a development JWT signed with SUPABASE_JWT_SECRET\n"
     "\n"
     "`aiw <command> --help` describes a command. Plugins are found on AIW_PLUGIN_PATH\n"
     "(colon-separated folders), then in the install's lib/aiw/plugins.\n";
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     if (command == "migrate") return aiw::cli::cmd_migrate(rest);
     if (command == "worker") return aiw::cli::cmd_worker(rest);
     if (command == "gateway") return aiw::cli::cmd_gateway(rest);
+    if (command == "token") return aiw::cli::cmd_token(rest);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aiw %s: %s\n", command.c_str(), e.what());
     return 1;

@@ -284,9 +284,20 @@ void job_events(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
         pqxx::nontransaction tx(store.connection());
         pqxx::result r = tx.exec_params(sql::kGetJob, id, user);
         if (r.empty()) return reply.error(404, "not_found", "no job " + id + " (or it belongs to someone else)");
+        std::string job = r[0][0].c_str();
+        Json doc;
+        parse_json(job, doc);
+        std::string status = doc.HasMember("status") && doc["status"].IsString() ? doc["status"].GetString() : "";
+        if (is_final_status(status)) {
+          // Already over: one event and the end, as a plain response.
+          net::ServerResponse done = net::ServerResponse::text(200, net::sse_event(job, event_name(status, true)));
+          done.content_type("text/event-stream");
+          done.set_header("Cache-Control", "no-cache");
+          return reply.send(std::move(done));
+        }
         net::HttpStream stream = reply.responder().start_stream(
             200, {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}});
-        if (stream) hub->subscribe(id, r[0][0].c_str(), std::move(stream));
+        if (stream) hub->subscribe(id, job, std::move(stream));
       },
       [reply](const std::string& reason) { reply.unavailable(reason); });
 }
