@@ -39,6 +39,27 @@ std::vector<std::string> strings(const aiw::JsonValue& params, const char* name)
   return out;
 }
 
+// http_hosts and allow_networks: each entry may hold several values separated by commas, and
+// empty values are dropped. A pipeline can then take them from one environment variable with
+// an empty default, ["${env.AIW_FETCH_ALLOW_NETWORKS:-}"]: production leaves it unset (nothing
+// exempt); a test sets "127.0.0.0/8", an internal MinIO "10.20.0.0/16,10.30.0.0/16".
+std::vector<std::string> list_values(const aiw::JsonValue& params, const char* name) {
+  std::vector<std::string> out;
+  for (const std::string& entry : strings(params, name)) {
+    size_t start = 0;
+    while (start <= entry.size()) {
+      size_t end = entry.find(',', start);
+      if (end == std::string::npos) end = entry.size();
+      std::string value = entry.substr(start, end - start);
+      value.erase(0, value.find_first_not_of(' '));
+      value.erase(value.find_last_not_of(' ') + 1);
+      if (!value.empty()) out.push_back(value);
+      start = end + 1;
+    }
+  }
+  return out;
+}
+
 std::string accepted_names(const std::vector<Kind>& accept) {
   std::vector<std::string> names;
   for (Kind k : accept) {
@@ -86,6 +107,8 @@ milliseconds retry_after(std::string_view value) {
 //   max_bytes           integer >= 1, optional (10485760)
 //   http_hosts          array of host names allowed over plain http, optional ([])
 //   allow_networks      array of CIDRs exempt from the address check, optional ([])
+//                       (in both, an entry may list several values with commas; empty values
+//                       are ignored, so ["${env.X:-}"] is "none" while X is unset)
 //   connect_timeout_ms  integer >= 1, optional (5000)
 //   timeout_ms          integer >= 1, optional (20000), for the whole chain of requests
 //   max_redirects       integer 0..3, optional (3)
@@ -116,8 +139,8 @@ class ImageFetch : public aiw::Stage {
       R"({"type":"object","properties":{"url":{"type":"string","minLength":1},)"
       R"("accept":{"type":"array","minItems":1,"items":{"enum":["jpeg","png","webp","pdf"]}},)"
       R"("max_bytes":{"type":"integer","minimum":1},)"
-      R"("http_hosts":{"type":"array","items":{"type":"string","minLength":1}},)"
-      R"("allow_networks":{"type":"array","items":{"type":"string","minLength":1}},)"
+      R"("http_hosts":{"type":"array","items":{"type":"string"}},)"
+      R"("allow_networks":{"type":"array","items":{"type":"string"}},)"
       R"("connect_timeout_ms":{"type":"integer","minimum":1},)"
       R"("timeout_ms":{"type":"integer","minimum":1},)"
       R"("max_redirects":{"type":"integer","minimum":0,"maximum":3}},)"
@@ -129,8 +152,8 @@ class ImageFetch : public aiw::Stage {
   void run(aiw::Call call, const aiw::Json& params) override {
     auto fetch = std::make_shared<Fetch>();
     fetch->url = params["url"].GetString();
-    fetch->http_hosts = strings(params, "http_hosts");
-    fetch->allow_networks = strings(params, "allow_networks");
+    fetch->http_hosts = list_values(params, "http_hosts");
+    fetch->allow_networks = list_values(params, "allow_networks");
     std::vector<std::string> accept = strings(params, "accept");
     if (accept.empty()) accept = {"jpeg", "png", "webp"};
     for (const std::string& a : accept)

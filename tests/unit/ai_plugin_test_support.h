@@ -15,9 +15,12 @@ inline engine::JobResult run_stage(const std::string& type, const std::string& w
                                    const std::string& timeout = "30s") {
   std::string yaml = "name: t\nversion: \"1\"\nstages:\n  - id: s\n    uses: " + type +
                      "\n    timeout: " + timeout + "\n    with: " + with_json + "\n";
-  auto engine = make_engine(yaml);
-  if (!engine) return {};
-  return run_job(*engine);
+  // The result's stage ids point into the engine's spec: the engine must outlive the result,
+  // so the last one is kept until the next call.
+  static std::unique_ptr<engine::Engine> last;
+  last = make_engine(yaml);
+  if (!last) return {};
+  return run_job(*last);
 }
 
 inline Json parse_output(const engine::JobResult& r) {

@@ -8,8 +8,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <random>
 #include <thread>
 
 namespace aiw::cli {
@@ -35,6 +37,7 @@ struct Driver {
   Driver(engine::Engine& e, const BenchOptions& o) : engine(e), options(o) {}
   engine::Engine& engine;
   const BenchOptions& options;
+  const unsigned run_prefix = std::random_device{}();
   std::atomic<long long> submitted{0};
   std::atomic<long long> finished{0};
   std::atomic<long long> failed{0};
@@ -45,7 +48,12 @@ struct Driver {
     long long n = submitted.fetch_add(1);
     if (n >= options.jobs) return;
     engine::JobRequest r;
-    r.id = "bench-" + std::to_string(n);
+    // Shaped like the queue's ids (uuids), so a pipeline that stores ${job.id} in a uuid
+    // column (persist.row) runs here as in production; the run's random prefix keeps two runs
+    // against one database from colliding.
+    char id[40];
+    std::snprintf(id, sizeof id, "%08x-0000-4000-8000-%012llx", run_prefix, n);
+    r.id = id;
     r.input_json = options.input_json;
     r.on_done = [this](engine::JobResult&& result) {
       if (result.status != engine::JobResult::Status::kCompleted) {
