@@ -8,6 +8,7 @@ PACKAGES=(
   libtbb-dev libpqxx-dev rapidjson-dev libcurl4-openssl-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev libboost-dev libspdlog-dev libssl-dev
   postgresql-15 wrk procps curl
+  chromium  # the dashboard test loads /admin in headless Chromium (tests/dashboard)
 )
 
 missing=()

@@ -76,11 +76,10 @@ std::string plugin_section(const std::string& listing, const std::string& type) 
 }
 
 // Every stage type of the testkit plugin (plugins/testkit/*.cpp).
-const std::vector<std::string> kTestkitTypes = {"testkit.complete_twice", "testkit.cpu",
-                                                "testkit.echo",           "testkit.fail",
-                                                "testkit.http",           "testkit.never_complete",
-                                                "testkit.noop",           "testkit.sleep",
-                                                "testkit.throw",          "testkit.transform"};
+const std::vector<std::string> kTestkitTypes = {
+    "testkit.clock", "testkit.complete_twice", "testkit.cpu", "testkit.echo",
+    "testkit.fail", "testkit.http", "testkit.never_complete", "testkit.noop",
+    "testkit.sleep", "testkit.throw", "testkit.transform"};
 
 // ---------------------------------------------------------------------------------------------
 // aiw itself
@@ -421,7 +420,7 @@ TEST(AiwPlugins, ListsEveryTestkitStageTypeWithItsParameters) {
         << p.type << " " << p.name << " in\n"
         << section;
   }
-  for (const char* type : {"testkit.noop", "testkit.throw", "testkit.never_complete"})
+  for (const char* type : {"testkit.noop", "testkit.clock", "testkit.throw", "testkit.never_complete"})
     EXPECT_THAT(plugin_section(r.out, type), HasSubstr("(no parameters)"));
   EXPECT_THAT(plugin_section(r.out, "testkit.sleep"),
               HasSubstr("Completes after a delay without holding a thread."));

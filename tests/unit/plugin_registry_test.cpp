@@ -51,7 +51,7 @@ TEST(PluginRegistry, LoadsTestkitAndDescribesEveryStage) {
     }
   }
   EXPECT_EQ(names, (std::vector<std::string>{
-                       "testkit.complete_twice", "testkit.cpu", "testkit.echo", "testkit.fail",
+                       "testkit.clock", "testkit.complete_twice", "testkit.cpu", "testkit.echo", "testkit.fail",
                        "testkit.http", "testkit.never_complete", "testkit.noop", "testkit.sleep",
                        "testkit.throw", "testkit.transform"}));
   EXPECT_EQ(registry.stage_type_names(), names);
@@ -158,7 +158,7 @@ TEST(PluginRegistry, LoadingTheSameFileTwiceIsHarmless) {
   ASSERT_TRUE(
       registry.load_file(std::string(AIW_BUILD_PLUGIN_DIR) + "/../plugins/aiw_testkit.so").ok());
   EXPECT_TRUE(registry.refusals().empty());
-  EXPECT_EQ(registry.all().size(), 10u);
+  EXPECT_EQ(registry.all().size(), 11u);
 }
 
 TEST(PluginRegistry, OneRefusalNeverStopsTheOthers) {

@@ -1,6 +1,8 @@
 // The testkit stages, run through the plugin ABI against a fake host (no engine needed).
 #include <aiw/json.h>
 #include <gmock/gmock.h>
+
+#include <chrono>
 #include <gtest/gtest.h>
 
 #include "plugin/registry.h"
@@ -48,6 +50,19 @@ TEST_F(Testkit, NoopCompletesWithEmptyObject) {
   FakeCall& c = run("testkit.noop", "{}");
   EXPECT_EQ(c.completes, 1);
   EXPECT_EQ(c.output, "{}");
+}
+
+TEST_F(Testkit, ClockOutputsTheWallClockTimeItStarted) {
+  auto before = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+  FakeCall& c = run("testkit.clock", "{}");
+  auto after = std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_EQ(c.completes, 1);
+  Json out = json(c.output);
+  ASSERT_TRUE(out.HasMember("unix_us") && out["unix_us"].IsInt64()) << c.output;
+  EXPECT_GE(out["unix_us"].GetInt64(), before);
+  EXPECT_LE(out["unix_us"].GetInt64(), after);
 }
 
 TEST_F(Testkit, TransformPicksThenSets) {

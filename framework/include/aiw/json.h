@@ -46,7 +46,10 @@ inline std::string to_string(const JsonValue& value) {
 // A member of an object, or nullptr when value is not an object or has no such member.
 inline const JsonValue* find_member(const JsonValue& value, std::string_view name) {
   if (!value.IsObject()) return nullptr;
-  auto it = value.FindMember(rapidjson::StringRef(name.data(), name.size()));
+  // A Value key compares by length; a bare StringRef would convert to const char* and be read
+  // up to a NUL, past the end of a view that is not NUL-terminated.
+  const JsonValue key(rapidjson::StringRef(name.data(), name.size()));
+  auto it = value.FindMember(key);
   return it == value.MemberEnd() ? nullptr : &it->value;
 }
 

@@ -7,7 +7,6 @@
 #include "obs/log.h"
 #include "queue/db.h"
 
-#include <signal.h>
 
 #include <cstdio>
 
@@ -38,16 +37,8 @@ int cmd_gateway(const CommandArgs& argv) {
     std::fprintf(stderr, "aiw gateway: %s\n", config.error().c_str());
     return 2;
   }
-  if (auto flag = args.value("pipelines")) config->pipelines = {*flag};
-  for (const std::string& p : args.positionals()) config->pipelines.push_back(p);
-  if (config->pipelines.empty()) config->pipelines = {"pipelines"};
-  set_default_pipeline_dir(config->pipelines);
-
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  config->pipelines = service_pipeline_paths(args, config->pipelines);
+  block_stop_signals();
 
   auto registry = load_plugins();
   std::string database = queue::redact_url(config->database_url);
@@ -58,9 +49,7 @@ int cmd_gateway(const CommandArgs& argv) {
   }
   obs::log(obs::LogLevel::kInfo, "gateway listening",
            {{"port", std::to_string((*gw)->port())}, {"gateway", (*gw)->id()}, {"database", database}});
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  obs::log(obs::LogLevel::kInfo, "stop signal received; stopping the gateway", {});
+  obs::log(obs::LogLevel::kInfo, "stop signal received; stopping the gateway", {{"signal", wait_for_stop_signal()}});
   (*gw)->stop();
   return 0;
 }

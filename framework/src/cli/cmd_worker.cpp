@@ -8,7 +8,6 @@
 #include "worker/http_endpoints.h"
 #include "worker/worker.h"
 
-#include <signal.h>
 #include <stdlib.h>
 
 #include <cstdio>
@@ -41,18 +40,8 @@ int cmd_worker(const CommandArgs& argv) {
     std::fprintf(stderr, "aiw worker: %s\n", config.error().c_str());
     return 2;
   }
-  if (auto flag = args.value("pipelines")) config->pipelines = {*flag};
-  for (const std::string& p : args.positionals()) config->pipelines.push_back(p);
-  if (config->pipelines.empty()) config->pipelines = {"pipelines"};
-  set_default_pipeline_dir(config->pipelines);
-
-  // Block the stop signals before any thread starts, so they all inherit the mask and only
-  // sigwait() below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  config->pipelines = service_pipeline_paths(args, config->pipelines);
+  block_stop_signals();
 
   auto registry = load_plugins();
   auto pipelines = worker::PipelineSet::load(config->pipelines, *registry, config->enable_cache,
@@ -71,10 +60,7 @@ int cmd_worker(const CommandArgs& argv) {
   obs::log(obs::LogLevel::kInfo, "worker listening",
            {{"port", std::to_string((*http)->port())}, {"worker", w.id()},
             {"database", queue::redact_url(config->database_url)}});
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  obs::log(obs::LogLevel::kInfo, "stop signal received; draining",
-           {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  obs::log(obs::LogLevel::kInfo, "stop signal received; draining", {{"signal", wait_for_stop_signal()}});
   w.drain_and_stop();
   (*http)->stop();
   return 0;

@@ -1,5 +1,7 @@
 #include "cli/common.h"
+#include "cli/args.h"
 
+#include <signal.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -50,6 +52,38 @@ void set_default_pipeline_dir(const std::vector<std::string>& pipeline_paths) {
   std::error_code ec;
   std::filesystem::path dir = std::filesystem::is_directory(first, ec) ? first : first.parent_path();
   setenv("AIW_PIPELINE_DIR", std::filesystem::absolute(dir, ec).string().c_str(), 0);
+}
+
+std::vector<std::string> service_pipeline_paths(const Args& args, std::vector<std::string> from_env) {
+  std::vector<std::string> paths;
+  if (auto flag = args.value("pipelines")) paths.push_back(*flag);
+  for (const std::string& p : args.positionals()) paths.push_back(p);
+  if (paths.empty()) paths = std::move(from_env);
+  if (paths.empty()) paths = {"pipelines"};
+  set_default_pipeline_dir(paths);
+  return paths;
+}
+
+namespace {
+sigset_t stop_signal_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+}  // namespace
+
+void block_stop_signals() {
+  sigset_t set = stop_signal_set();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+const char* wait_for_stop_signal() {
+  sigset_t set = stop_signal_set();
+  int signal_number = 0;
+  sigwait(&set, &signal_number);
+  return signal_number == SIGTERM ? "SIGTERM" : "SIGINT";
 }
 
 }  // namespace aiw::cli

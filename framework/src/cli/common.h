@@ -30,6 +30,16 @@ std::unique_ptr<engine::Engine> load_engine(const std::string& path,
 // resolve) to the folder of the first pipeline path, unless the deployment set it.
 void set_default_pipeline_dir(const std::vector<std::string>& pipeline_paths);
 
+// The pipeline paths of a service command: --pipelines, positionals, else the environment's
+// PIPELINES_DIR (already split), else ./pipelines; also sets AIW_PIPELINE_DIR (see above).
+class Args;
+std::vector<std::string> service_pipeline_paths(const Args& args, std::vector<std::string> from_env);
+
+// Blocks SIGTERM and SIGINT in this thread (call before starting any thread, so all inherit
+// the mask), then waits for one of them; returns its name.
+void block_stop_signals();
+const char* wait_for_stop_signal();
+
 // Milliseconds with two decimals, for tables.
 std::string format_ms(double nanoseconds);
 

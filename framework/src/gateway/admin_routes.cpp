@@ -77,7 +77,7 @@ void put_flag(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
         reply.json(200, R"({"type":")" + type + R"(","async_enabled":)" + (r[0].as<bool>() ? "true" : "false") +
                             R"(,"canary_percent":)" + r[1].c_str() + "}");
       },
-      [reply](const std::string& reason) { reply.unavailable(reason); });
+      reply.on_unavailable());
 }
 
 void get_alerts(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
@@ -114,7 +114,7 @@ void get_stats(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
         pqxx::nontransaction tx(store.connection());
         reply.json(200, tx.exec1(sql::kStats)[0].c_str());
       },
-      [reply](const std::string& reason) { reply.unavailable(reason); });
+      reply.on_unavailable());
 }
 
 }  // namespace aiw::gateway

@@ -13,11 +13,14 @@ namespace {
 
 constexpr size_t kMaxBatch = 1000;
 
-std::string batch_json(const std::vector<EnqueueRequest>& batch) {
+// Batch: the writer's taken requests (each with its callback), written as they are: no copy.
+template <typename Batch>
+std::string batch_json(const Batch& batch) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartArray();
-  for (const EnqueueRequest& r : batch) {
+  for (const auto& pending : batch) {
+    const EnqueueRequest& r = pending.request;
     w.StartObject();
     w.Key("user_id"); w.String(r.user_id);
     w.Key("type"); w.String(r.type);
@@ -78,16 +81,13 @@ void Enqueuer::run() {
       batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.begin() + n));
       pending_.erase(pending_.begin(), pending_.begin() + n);
     }
-    std::vector<EnqueueRequest> requests;
-    requests.reserve(batch.size());
-    for (auto& p : batch) requests.push_back(p.request);
     std::vector<EnqueueResult> results(batch.size());
     bool ran = false;
     if (session.connected() || std::chrono::steady_clock::now() >= not_before) {
       try {
         ran = session.try_run([&](queue::JobStore& store) {
           pqxx::nontransaction tx(store.connection());
-          pqxx::result rows = tx.exec_prepared("aiw_gateway_enqueue", batch_json(requests));
+          pqxx::result rows = tx.exec_prepared("aiw_gateway_enqueue", batch_json(batch));
           for (const auto& row : rows) {
             size_t i = static_cast<size_t>(row[0].as<int>() - 1);
             if (i >= results.size()) continue;

@@ -108,7 +108,7 @@ void run_in_process(Gateway::Impl& g, const std::string& user_id, const std::str
         auto hits = store.cache_lookup(keys);
         start_run(g, request, hits.empty() ? "" : hits[0].response_json, k, pipeline, reply);
       },
-      [reply](const std::string& reason) { reply.unavailable(reason); });
+      reply.on_unavailable());
 }
 
 }  // namespace aiw::gateway

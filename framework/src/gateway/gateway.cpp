@@ -46,6 +46,7 @@ void Gateway::Impl::add_routes() {
   s.route("PUT", "/v1/admin/flags/{type}", handler<put_flag>(this, "PUT /v1/admin/flags/{type}"));
   s.route("GET", "/v1/admin/alerts", handler<get_alerts>(this, "GET /v1/admin/alerts"));
   s.route("GET", "/v1/admin/stats", handler<get_stats>(this, "GET /v1/admin/stats"));
+  s.route("GET", "/admin", handler<gateway::dashboard>(this, "GET /admin"));
 }
 
 Result<std::unique_ptr<Gateway>> Gateway::start(GatewayConfig config, const plugin::PluginRegistry& registry) {

@@ -171,11 +171,11 @@ void get_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
         pqxx::nontransaction tx(store.connection());
         pqxx::result r = tx.exec_params(sql::kGetJob, id, user);
         if (r.empty())
-          reply.error(404, "not_found", "no job " + id + " (or it belongs to someone else)");
+          reply.job_not_found(id);
         else
           reply.json(200, r[0][0].c_str());
       },
-      [reply](const std::string& reason) { reply.unavailable(reason); });
+      reply.on_unavailable());
 }
 
 void list_jobs(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
@@ -223,7 +223,7 @@ void list_jobs(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
           body += "null";
         reply.json(200, body + "}");
       },
-      [reply](const std::string& reason) { reply.unavailable(reason); });
+      reply.on_unavailable());
 }
 
 void cancel_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
@@ -235,14 +235,14 @@ void cancel_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
       [reply, id, user](queue::JobStore& store) {
         pqxx::nontransaction tx(store.connection());
         pqxx::row r = tx.exec_params1(sql::kCancel, id, user);
-        if (r[0].is_null()) return reply.error(404, "not_found", "no job " + id + " (or it belongs to someone else)");
+        if (r[0].is_null()) return reply.job_not_found(id);
         if (r[1].as<int>() == 0)
           return reply.error(409, "not_cancellable",
                              "the job is already " + std::string(r[0].c_str()) +
                                  "; only pending or processing jobs can be cancelled");
         reply.json(200, R"({"id":")" + id + R"(","status":"cancelled"})");
       },
-      [reply](const std::string& reason) { reply.unavailable(reason); });
+      reply.on_unavailable());
 }
 
 void retry_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
@@ -264,13 +264,13 @@ void retry_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
           return reply.error(429, "too_many_active_jobs",
                              "you already have the most jobs pending or processing; wait for one to finish or cancel one");
         }
-        if (r[0].is_null()) return reply.error(404, "not_found", "no job " + id + " (or it belongs to someone else)");
+        if (r[0].is_null()) return reply.job_not_found(id);
         if (r[1].as<int>() == 0)
           return reply.error(409, "not_retryable",
                              "the job is " + std::string(r[0].c_str()) + "; only failed or cancelled jobs can be retried");
         reply.json(200, R"({"id":")" + id + R"(","status":"pending","location":"/v1/jobs/)" + id + "\"}");
       },
-      [reply](const std::string& reason) { reply.unavailable(reason); });
+      reply.on_unavailable());
 }
 
 void job_events(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
@@ -283,7 +283,7 @@ void job_events(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
       [reply, id, user, hub](queue::JobStore& store) {
         pqxx::nontransaction tx(store.connection());
         pqxx::result r = tx.exec_params(sql::kGetJob, id, user);
-        if (r.empty()) return reply.error(404, "not_found", "no job " + id + " (or it belongs to someone else)");
+        if (r.empty()) return reply.job_not_found(id);
         std::string job = r[0][0].c_str();
         Json doc;
         parse_json(job, doc);
@@ -299,7 +299,7 @@ void job_events(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
             200, {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}});
         if (stream) hub->subscribe(id, job, std::move(stream));
       },
-      [reply](const std::string& reason) { reply.unavailable(reason); });
+      reply.on_unavailable());
 }
 
 }  // namespace aiw::gateway

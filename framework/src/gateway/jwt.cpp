@@ -1,11 +1,10 @@
 // The token's form, header and signature; the claims are checked in jwt_claims.cpp.
 #include "gateway/jwt.h"
 
+#include <aiw/json.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-
-#include <aiw/json.h>
 
 #include <array>
 #include <optional>
@@ -95,10 +94,10 @@ JwtResult check_header(const Json& header, const JwtConfig& config) {
 JwtResult verify_supabase_jwt(std::string_view token, const JwtConfig& config,
                               int64_t now_seconds) {
   if (config.secret.empty()) {
-    return fail(JwtErrorKind::kNotConfigured, "the gateway has no JWT secret, so it cannot "
-                                              "verify any token; set " +
-                                                  config.secret_setting +
-                                                  " to the Supabase project's JWT secret");
+    return fail(JwtErrorKind::kNotConfigured,
+                "the gateway has no JWT secret, so it cannot "
+                "verify any token; set " +
+                    config.secret_setting + " to the Supabase project's JWT secret");
   }
   if (token.empty()) {
     return fail(JwtErrorKind::kMissing,
@@ -108,8 +107,9 @@ JwtResult verify_supabase_jwt(std::string_view token, const JwtConfig& config,
   size_t first = token.find('.');
   size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
   if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {
-    return fail(JwtErrorKind::kMalformed, "the access token is not a JWT: it must be three "
-                                          "base64url segments separated by dots");
+    return fail(JwtErrorKind::kMalformed,
+                "the access token is not a JWT: it must be three "
+                "base64url segments separated by dots");
   }
   std::string_view header_part = token.substr(0, first);
   std::string_view payload_part = token.substr(first + 1, second - first - 1);
@@ -165,33 +165,49 @@ std::string_view bearer_token(std::string_view header) {
 
 std::string_view jwt_error_name(JwtErrorKind kind) {
   switch (kind) {
-    case JwtErrorKind::kNone: return "ok";
-    case JwtErrorKind::kMissing: return "missing";
-    case JwtErrorKind::kMalformed: return "malformed";
-    case JwtErrorKind::kUnsupportedAlgorithm: return "unsupported_algorithm";
-    case JwtErrorKind::kBadSignature: return "bad_signature";
-    case JwtErrorKind::kExpired: return "expired";
-    case JwtErrorKind::kNotYetValid: return "not_yet_valid";
-    case JwtErrorKind::kIssuedInFuture: return "issued_in_future";
-    case JwtErrorKind::kWrongAudience: return "wrong_audience";
-    case JwtErrorKind::kMissingSubject: return "missing_subject";
-    case JwtErrorKind::kInvalidClaim: return "invalid_claim";
-    case JwtErrorKind::kNotConfigured: return "not_configured";
+    case JwtErrorKind::kNone:
+      return "ok";
+    case JwtErrorKind::kMissing:
+      return "missing";
+    case JwtErrorKind::kMalformed:
+      return "malformed";
+    case JwtErrorKind::kUnsupportedAlgorithm:
+      return "unsupported_algorithm";
+    case JwtErrorKind::kBadSignature:
+      return "bad_signature";
+    case JwtErrorKind::kExpired:
+      return "expired";
+    case JwtErrorKind::kNotYetValid:
+      return "not_yet_valid";
+    case JwtErrorKind::kIssuedInFuture:
+      return "issued_in_future";
+    case JwtErrorKind::kWrongAudience:
+      return "wrong_audience";
+    case JwtErrorKind::kMissingSubject:
+      return "missing_subject";
+    case JwtErrorKind::kInvalidClaim:
+      return "invalid_claim";
+    case JwtErrorKind::kNotConfigured:
+      return "not_configured";
   }
   return "unknown";
 }
 
 std::string_view postgrest_code(JwtErrorKind kind) {
   switch (kind) {
-    case JwtErrorKind::kNone: return "";
-    case JwtErrorKind::kMissing: return "PGRST302";
+    case JwtErrorKind::kNone:
+      return "";
+    case JwtErrorKind::kMissing:
+      return "PGRST302";
     case JwtErrorKind::kExpired:
     case JwtErrorKind::kNotYetValid:
     case JwtErrorKind::kIssuedInFuture:
     case JwtErrorKind::kWrongAudience:
     case JwtErrorKind::kMissingSubject:
-    case JwtErrorKind::kInvalidClaim: return "PGRST303";
-    default: return "PGRST301";
+    case JwtErrorKind::kInvalidClaim:
+      return "PGRST303";
+    default:
+      return "PGRST301";
   }
 }
 

@@ -55,8 +55,8 @@ struct Claims {
   int64_t exp = 0;               // Unix seconds
   std::optional<int64_t> iat;
   std::optional<int64_t> nbf;
-  bool is_premium = false;       // the configured premium claim matched
-  std::string json;              // the payload as signed: for request.jwt.claims and later use
+  bool is_premium = false;  // the configured premium claim matched
+  std::string json;         // the payload as signed: for request.jwt.claims and later use
 
   bool is_service_role() const { return role == "service_role"; }
   bool is_authenticated() const { return role == "authenticated"; }
@@ -99,8 +99,7 @@ class JwtResult {
 };
 
 // Verifies token (the bare JWT, no "Bearer ") at now_seconds (Unix time).
-JwtResult verify_supabase_jwt(std::string_view token, const JwtConfig& config,
-                              int64_t now_seconds);
+JwtResult verify_supabase_jwt(std::string_view token, const JwtConfig& config, int64_t now_seconds);
 
 // The token of an Authorization header value: "Bearer <token>" with the scheme matched in any
 // case and blanks trimmed around both. Empty when the header is not a Bearer credential.

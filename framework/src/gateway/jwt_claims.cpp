@@ -43,8 +43,7 @@ bool read_time(const Json& payload, std::string_view name, std::optional<int64_t
 }
 
 // Comparisons keep now on the side that gets the skew, so no claim value can overflow them.
-JwtResult check_times(const Json& payload, const JwtConfig& config, int64_t now,
-                      Claims& claims) {
+JwtResult check_times(const Json& payload, const JwtConfig& config, int64_t now, Claims& claims) {
   JwtResult error = Claims{};
   std::optional<int64_t> exp;
   if (!read_time(payload, "exp", exp, error) || !read_time(payload, "nbf", claims.nbf, error) ||
@@ -69,8 +68,8 @@ JwtResult check_times(const Json& payload, const JwtConfig& config, int64_t now,
   if (claims.iat && *claims.iat > now + skew) {
     return fail(JwtErrorKind::kIssuedInFuture,
                 "the access token was issued in the future (iat is ahead of this clock by more "
-                "than " + std::to_string(skew) + " s); check the clocks of the issuer and the "
-                "gateway");
+                "than " +
+                    std::to_string(skew) + " s); check the clocks of the issuer and the gateway");
   }
   return error;
 }

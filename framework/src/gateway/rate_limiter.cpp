@@ -78,8 +78,8 @@ size_t RateLimiter::sweep(Clock::time_point now) {
   size_t dropped = 0;
   for (Shard& shard : shards_) {
     std::lock_guard lock(shard.mutex);
-    dropped += std::erase_if(shard.tat_ns,
-                             [now_ns](const auto& entry) { return entry.second <= now_ns; });
+    dropped +=
+        std::erase_if(shard.tat_ns, [now_ns](const auto& entry) { return entry.second <= now_ns; });
   }
   return dropped;
 }

@@ -39,9 +39,9 @@
 namespace aiw::gateway {
 
 struct RateLimitConfig {
-  int64_t requests = 50;                    // allowed per period, and the burst size
+  int64_t requests = 50;  // allowed per period, and the burst size
   std::chrono::nanoseconds period = std::chrono::seconds(60);
-  size_t max_keys = 100'000;                // bound on remembered clients
+  size_t max_keys = 100'000;  // bound on remembered clients
 };
 
 // Ok, or a sentence saying which field is out of range.

@@ -2,6 +2,7 @@
 // into callbacks (handlers answer later from database threads).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "gateway/metrics.h"
@@ -30,6 +31,13 @@ class Reply {
     auto r = net::json_error(503, "unavailable", reason + "; try again in a few seconds");
     r.set_header("Retry-After", "2");
     send(std::move(r));
+  }
+  // The DbExecutor's on_unavailable for this reply.
+  std::function<void(const std::string&)> on_unavailable() const {
+    return [copy = *this](const std::string& reason) { copy.unavailable(reason); };
+  }
+  void job_not_found(const std::string& id) const {
+    error(404, "not_found", "no job " + id + " (or it belongs to someone else)");
   }
   const net::HttpResponder& responder() const { return responder_; }
   const char* route() const { return route_; }

@@ -80,20 +80,20 @@ select jsonb_build_object(
   'generated_at', now(),
   'counts', coalesce((select jsonb_agg(jsonb_build_object('type', type, 'status', status, 'count', n) order by type, status)
                         from (select type, status, count(*) n from public.analysis_jobs group by 1, 2) c), '[]'),
-  'per_type', coalesce((select jsonb_agg(jsonb_build_object(
-        'type', type,
-        'completed_last_minute', count(*) filter (where status = 'completed' and completed_at > now() - interval '1 minute'),
-        'completed_last_hour', count(*) filter (where status = 'completed'),
-        'failed_last_hour', count(*) filter (where status = 'failed'),
-        'retried_last_hour', count(*) filter (where attempts > 1),
-        'p95_processing_ms', percentile_cont(0.95) within group (order by processing_time_ms) filter (where status = 'completed'),
-        'mean_processing_ms', round(avg(processing_time_ms) filter (where status = 'completed')),
-        'p95_total_ms', percentile_cont(0.95) within group (order by extract(epoch from completed_at - created_at) * 1000) filter (where status = 'completed'),
-        'error_rate', round(count(*) filter (where status = 'failed')::numeric / nullif(count(*), 0), 4),
-        'retry_rate', round(count(*) filter (where attempts > 1)::numeric / nullif(count(*), 0), 4)) order by type)
+  'per_type', coalesce((select jsonb_agg(to_jsonb(p) order by p.type) from (
+      select type,
+        count(*) filter (where status = 'completed' and completed_at > now() - interval '1 minute') as completed_last_minute,
+        count(*) filter (where status = 'completed') as completed_last_hour,
+        count(*) filter (where status = 'failed') as failed_last_hour,
+        count(*) filter (where attempts > 1) as retried_last_hour,
+        percentile_cont(0.95) within group (order by processing_time_ms) filter (where status = 'completed') as p95_processing_ms,
+        round(avg(processing_time_ms) filter (where status = 'completed')) as mean_processing_ms,
+        percentile_cont(0.95) within group (order by extract(epoch from completed_at - created_at) * 1000) filter (where status = 'completed') as p95_total_ms,
+        round(count(*) filter (where status = 'failed')::numeric / nullif(count(*), 0), 4) as error_rate,
+        round(count(*) filter (where attempts > 1)::numeric / nullif(count(*), 0), 4) as retry_rate
       from public.analysis_jobs
      where completed_at > now() - interval '1 hour' and status in ('completed', 'failed')
-     group by type), '[]'),
+     group by type) p), '[]'),
   'workers', coalesce((select jsonb_agg(jsonb_build_object('id', id, 'host', host, 'types', types, 'status', status,
         'in_flight', in_flight, 'concurrency', concurrency, 'heartbeat_at', heartbeat_at,
         'alive', status <> 'stopped' and heartbeat_at > now() - lease_ms * interval '1 millisecond') order by id)

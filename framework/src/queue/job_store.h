@@ -105,7 +105,7 @@ class JobStore {
   // active-job limit fails the whole statement with SQLSTATE AIW01 and a sentence.
   std::vector<std::string> enqueue(std::span<const NewJob> jobs);
 
-  // Claims up to limit claimable jobs of these types: priority, then age, then run-after.
+  // Claims up to limit claimable jobs of these types: priority, then age (created_at).
   std::vector<ClaimedJob> claim(std::span<const std::string> types, int limit);
 
   // Writes outcomes (and cache entries of completed jobs) in one statement; returns the ids

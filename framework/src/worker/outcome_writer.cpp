@@ -1,5 +1,6 @@
 #include "worker/outcome_writer.h"
 
+#include <pqxx/pqxx>
 
 #include <unordered_set>
 
@@ -14,6 +15,7 @@ namespace {
 // which keeps fast jobs at two writes (claim, outcome).
 constexpr auto kProgressDelay = std::chrono::milliseconds(100);
 constexpr size_t kMaxBatch = 4000;
+constexpr int kRollbackRetries = 3;
 
 }  // namespace
 
@@ -119,11 +121,23 @@ bool OutcomeWriter::write(queue::Session& session, std::vector<Item>& batch,
   for (const Item& item : batch) outcomes.push_back(item.outcome);
   std::vector<std::string> landed;
   try {
-    bool ok = session.try_run([&](queue::JobStore& store) {
-      if (!outcomes.empty()) landed = store.write_outcomes(outcomes);
-      if (!progress.empty()) store.write_progress(progress);
-    });
-    if (!ok) return false;
+    for (int attempt = 1;; ++attempt) {
+      try {
+        bool ok = session.try_run([&](queue::JobStore& store) {
+          if (!outcomes.empty()) landed = store.write_outcomes(outcomes);
+          if (!progress.empty()) store.write_progress(progress);
+        });
+        if (!ok) return false;
+        break;
+      } catch (const pqxx::transaction_rollback& e) {
+        // A deadlock or serialization failure says nothing about the outcomes themselves: the
+        // whole batch is written again, not one statement per job.
+        if (attempt >= kRollbackRetries) throw;
+        metrics_.database_errors.add();
+        obs::log(obs::LogLevel::kWarn, "writing job outcomes was rolled back; writing them again",
+                 {{"error", e.what()}, {"attempt", std::to_string(attempt)}});
+      }
+    }
   } catch (const std::exception& e) {
     // The statement itself failed (e.g. a result PostgreSQL's jsonb refuses): find the culprit.
     metrics_.database_errors.add();
