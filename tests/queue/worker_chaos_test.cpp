@@ -11,14 +11,6 @@
 namespace aiw::testing {
 namespace {
 
-constexpr const char* kSlow = R"(
-name: slow
-version: "1"
-defaults: { timeout: 120s }
-stages:
-  - { id: wait, uses: testkit.sleep, with: { ms: "${input.ms}", output: { slept: true } } }
-)";
-
 TEST_F(WorkerTest, ThreeWorkersRunFiveThousandJobsEachExactlyOnce) {
   // Every run of a job calls this server with the job id: a job run twice would show twice.
   fakes::HttpServer server(2);

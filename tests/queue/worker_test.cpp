@@ -17,14 +17,6 @@ stages:
   - { id: say, uses: testkit.echo, with: { value: "${input.x}" } }
 )";
 
-constexpr const char* kSlow = R"(
-name: slow
-version: "1"
-defaults: { timeout: 60s }
-stages:
-  - { id: wait, uses: testkit.sleep, with: { ms: "${input.ms}", output: { slept: true } } }
-)";
-
 TEST_F(WorkerTest, EnqueuedJobIsCompletedWithResultProgressAndWorker) {
   pipeline("echo", kEcho);
   auto worker = start_worker({{"WORKER_ID", "alpha"}});

@@ -36,6 +36,15 @@ inline HttpReply http_get(const std::string& url) {
   return reply;
 }
 
+// A job type that waits input.ms on a timer: running long enough to cancel, kill or drain.
+inline constexpr const char* kSlow = R"(
+name: slow
+version: "1"
+defaults: { timeout: 120s }
+stages:
+  - { id: wait, uses: testkit.sleep, with: { ms: "${input.ms}", output: { slept: true } } }
+)";
+
 class WorkerTest : public QueueTest {
  protected:
   void SetUp() override {

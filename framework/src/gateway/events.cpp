@@ -20,13 +20,6 @@
 namespace aiw::gateway {
 namespace {
 
-std::string status_of(const std::string& job_json) {
-  Json doc;
-  if (!parse_json(job_json, doc)) return "";
-  const JsonValue* s = find_member(doc, "status");
-  return s != nullptr && s->IsString() ? s->GetString() : "";
-}
-
 class Listener : public pqxx::notification_receiver {
  public:
   Listener(pqxx::connection_base& c, std::set<std::string>& changed)
@@ -44,6 +37,13 @@ constexpr const char* kJobsByIds =
     "select j.id::text, " AIW_JOB_JSON "::text from public.analysis_jobs j where j.id = any($1::uuid[])";
 
 }  // namespace
+
+std::string job_status(const std::string& job_json) {
+  Json doc;
+  if (!parse_json(job_json, doc)) return "";
+  const JsonValue* s = find_member(doc, "status");
+  return s != nullptr && s->IsString() ? s->GetString() : "";
+}
 
 bool is_final_status(const std::string& status) {
   return status == "completed" || status == "failed" || status == "cancelled";
@@ -91,7 +91,7 @@ size_t EventHub::streams() const {
 }
 
 void EventHub::subscribe(const std::string& job_id, const std::string& job_json, net::HttpStream stream) {
-  std::string status = status_of(job_json);
+  std::string status = job_status(job_json);
   stream.send(net::sse_event(job_json, event_name(status, true)));
   if (is_final_status(status)) {
     stream.close();
@@ -116,7 +116,7 @@ void EventHub::unsubscribe(const std::string& job_id, const net::HttpStream& /*c
 }
 
 void EventHub::deliver(const std::string& id, const std::string& job_json) {
-  std::string status = status_of(job_json);
+  std::string status = job_status(job_json);
   std::vector<net::HttpStream> to_close;
   {
     std::lock_guard lock(mu_);

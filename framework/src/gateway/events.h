@@ -52,5 +52,7 @@ class EventHub {
 // The SSE event name for a job in this status (a final one ends the stream).
 const char* event_name(const std::string& status, bool status_changed);
 bool is_final_status(const std::string& status);
+// The "status" of a job as the API renders it; "" when absent.
+std::string job_status(const std::string& job_json);
 
 }  // namespace aiw::gateway

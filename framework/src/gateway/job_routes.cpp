@@ -115,6 +115,19 @@ bool valid_id(const net::ServerRequest& req, const Reply& reply) {
   return false;
 }
 
+// The routes on /v1/jobs/{id}: an authenticated caller, a well-formed id, and the user whose
+// jobs the caller may see (nullopt: the service role sees all).
+struct JobTarget {
+  std::string id;
+  std::optional<std::string> user;
+};
+
+std::optional<JobTarget> job_target(Gateway::Impl& g, const net::ServerRequest& req, const Reply& reply) {
+  auto caller = authenticate(g, req, reply);
+  if (!caller || !valid_id(req, reply)) return std::nullopt;
+  return JobTarget{std::string(req.param("id")), own_filter(*caller)};
+}
+
 }  // namespace
 
 void post_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
@@ -162,10 +175,9 @@ void post_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
 }
 
 void get_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
-  auto caller = authenticate(g, req, reply);
-  if (!caller || !valid_id(req, reply)) return;
-  std::string id(req.param("id"));
-  auto user = own_filter(*caller);
+  auto target = job_target(g, req, reply);
+  if (!target) return;
+  const auto& [id, user] = *target;
   g.db->post(
       [reply, id, user](queue::JobStore& store) {
         pqxx::nontransaction tx(store.connection());
@@ -227,10 +239,9 @@ void list_jobs(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
 }
 
 void cancel_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
-  auto caller = authenticate(g, req, reply);
-  if (!caller || !valid_id(req, reply)) return;
-  std::string id(req.param("id"));
-  auto user = own_filter(*caller);
+  auto target = job_target(g, req, reply);
+  if (!target) return;
+  const auto& [id, user] = *target;
   g.db->post(
       [reply, id, user](queue::JobStore& store) {
         pqxx::nontransaction tx(store.connection());
@@ -246,10 +257,9 @@ void cancel_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
 }
 
 void retry_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
-  auto caller = authenticate(g, req, reply);
-  if (!caller || !valid_id(req, reply)) return;
-  std::string id(req.param("id"));
-  auto user = own_filter(*caller);
+  auto target = job_target(g, req, reply);
+  if (!target) return;
+  const auto& [id, user] = *target;
   GatewayMetrics* metrics = &g.metrics;
   g.db->post(
       [reply, id, user, metrics](queue::JobStore& store) {
@@ -274,10 +284,9 @@ void retry_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
 }
 
 void job_events(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
-  auto caller = authenticate(g, req, reply);
-  if (!caller || !valid_id(req, reply)) return;
-  std::string id(req.param("id"));
-  auto user = own_filter(*caller);
+  auto target = job_target(g, req, reply);
+  if (!target) return;
+  const auto& [id, user] = *target;
   EventHub* hub = g.events.get();
   g.db->post(
       [reply, id, user, hub](queue::JobStore& store) {
@@ -285,9 +294,7 @@ void job_events(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
         pqxx::result r = tx.exec_params(sql::kGetJob, id, user);
         if (r.empty()) return reply.job_not_found(id);
         std::string job = r[0][0].c_str();
-        Json doc;
-        parse_json(job, doc);
-        std::string status = doc.HasMember("status") && doc["status"].IsString() ? doc["status"].GetString() : "";
+        std::string status = job_status(job);
         if (is_final_status(status)) {
           // Already over: one event and the end, as a plain response.
           net::ServerResponse done = net::ServerResponse::text(200, net::sse_event(job, event_name(status, true)));
