@@ -68,10 +68,14 @@ class ProductionPipelineTest : public ::testing::Test {
            R"(","mealType":"lunch"})";
   }
 
+  // A JobResult's stage ids point into its engine's pipeline spec (see job_result.h), so the
+  // engine that ran the job lives as long as the fixture.
   JobResult run_sofia_image(const std::string& url) {
     auto engine = engine_for("sofia_image");
     if (!engine) return {};
-    return run(*engine, image_input(url));
+    JobResult result = run(*engine, image_input(url));
+    finished_engines_.push_back(std::move(engine));
+    return result;
   }
 
   sim::Simulator sim_;
@@ -79,6 +83,7 @@ class ProductionPipelineTest : public ::testing::Test {
   std::string db_url_;
   std::mutex mu_;
   std::vector<std::string> deliveries_;
+  std::vector<std::unique_ptr<engine::Engine>> finished_engines_;  // destroyed first
 };
 
 Json output_of(const JobResult& r) {
