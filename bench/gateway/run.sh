@@ -17,6 +17,7 @@ aiw="$build/bin/aiw"
 loadgen="$build/bin/open_loop"
 [ -x "$aiw" ] && [ -x "$loadgen" ] || { echo "build first: $aiw and $loadgen are missing" >&2; exit 2; }
 RATES="${RATES:-100 1000 2500 5000}"
+# PG_LOG_MIN_MS (unset): log statements slower than this many ms in the kept server.log
 DURATION="${DURATION:-60}"
 WARMUP="${WARMUP:-5}"
 GET_RATE="${GET_RATE:-500}"
@@ -45,6 +46,9 @@ trap cleanup EXIT
 export DATABASE_URL="$(run bash "$root/packaging/local-postgres.sh" start "$pgdir" "$PG_PORT")"
 "$aiw" migrate >/dev/null
 psql() { command psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
+if [ -n "${PG_LOG_MIN_MS:-}" ]; then  # diagnosis: log slower statements (with KEEP=1 to read them)
+  psql -c "alter system set log_min_duration_statement = $PG_LOG_MIN_MS" -c "select pg_reload_conf()" >/dev/null
+fi
 # Users (auth.users rows: jobs reference them), and a plain table for pgbench.
 psql -At -c "insert into auth.users (id) select gen_random_uuid() from generate_series(1, $USERS) returning id" \
   | grep -E '^[0-9a-f-]{36}$' >"$work/users.txt"

@@ -8,6 +8,7 @@
 
 #include "gateway/gateway_impl.h"
 #include "gateway/routes.h"
+#include "gateway/sql.h"
 #include "obs/log.h"
 #include "plugin/registry.h"
 
@@ -75,6 +76,9 @@ Result<std::unique_ptr<Gateway>> Gateway::start(GatewayConfig config, const plug
   impl->db = std::make_unique<DbExecutor>(c.database_url, impl->id, c.db_connections, [limit](queue::JobStore& store) {
     pqxx::nontransaction tx(store.connection());
     tx.exec("set aiw.max_active_jobs_per_user = " + limit);
+    // The one read on the hot path (every GET /v1/jobs/{id}): parsed and planned once per
+    // connection, not per request.
+    store.connection().prepare(sql::kGetJobStatement, sql::kGetJob);
   });
   impl->monitor = std::make_unique<Monitor>(impl->config, impl->id);
   impl->monitor->start();

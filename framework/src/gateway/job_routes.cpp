@@ -181,7 +181,7 @@ void get_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
   g.db->post(
       [reply, id, user](queue::JobStore& store) {
         pqxx::nontransaction tx(store.connection());
-        pqxx::result r = tx.exec_params(sql::kGetJob, id, user);
+        pqxx::result r = tx.exec_prepared(sql::kGetJobStatement, id, user);
         if (r.empty())
           reply.job_not_found(id);
         else
@@ -291,7 +291,7 @@ void job_events(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
   g.db->post(
       [reply, id, user, hub](queue::JobStore& store) {
         pqxx::nontransaction tx(store.connection());
-        pqxx::result r = tx.exec_params(sql::kGetJob, id, user);
+        pqxx::result r = tx.exec_prepared(sql::kGetJobStatement, id, user);
         if (r.empty()) return reply.job_not_found(id);
         std::string job = r[0][0].c_str();
         std::string status = job_status(job);

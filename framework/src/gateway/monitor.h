@@ -1,6 +1,7 @@
 // Monitor: the gateway's view of the system, refreshed every second on a thread and connection
 // of its own: per-type flags (aiw_flags, so a change takes effect within seconds without a
-// restart), which job types have a live worker, queue depth by type and status, and the alerts
+// restart), which job types have a live worker, queue depth by type and status (less often while
+// counting it is slow: see run()), and the alerts
 // derived from them (backlog, no live worker), each POSTed once per episode to ALERT_WEBHOOK_URL.
 // It also beats the gateway's own row in aiw_workers (serving no type) so that jobs it runs
 // in-process (fallback) are not taken for a dead worker's.

@@ -14,7 +14,9 @@ namespace aiw::gateway::sql {
   "'queue_wait_ms', round(extract(epoch from (j.started_at - greatest(j.created_at, j.run_after))) * 1000), " \
   "'total_ms', round(extract(epoch from (j.completed_at - j.created_at)) * 1000))"
 
-// $1 id, $2 user (null: the service role sees every job)
+// $1 id, $2 user (null: the service role sees every job). Prepared on every database
+// connection under kGetJobStatement.
+inline constexpr const char* kGetJobStatement = "aiw_gateway_get_job";
 inline constexpr const char* kGetJob =
     "select " AIW_JOB_JSON "::text from public.analysis_jobs j "
     "where j.id = $1::uuid and ($2::uuid is null or j.user_id = $2::uuid)";
