@@ -1,7 +1,8 @@
 // open_loop: a constant-rate (open-loop) HTTP load generator for the gateway's job API.
 //
 //   open_loop --port 3000 --secret S --users users.txt --rate 5000 --get-rate 500
-//             --duration 60 --warmup 5 [--connections 128] [--type noop]   (one command line)
+//             --duration 60 --warmup 5 [--connections 128] [--type noop] [--slow-ms 10]
+//             (one command line; --slow-ms adds a per-second count of slower answers)
 //
 // Why not wrk: wrk is closed-loop (each connection sends its next request only when the last
 // one is answered), so a slow answer also delays the requests behind it and the slowness is
@@ -59,6 +60,7 @@ struct Options {
   double duration = 60;
   double warmup = 5;
   int connections = 128;
+  double slow_ms = 0;  // > 0: also print, per second of the run, how many POSTs took longer
 };
 
 enum Kind { kPost = 0, kGet = 1 };
@@ -74,6 +76,7 @@ struct Stats {
   std::vector<uint32_t> latency_us;  // counted answers only
   std::map<int, int64_t> statuses;   // status -> count (0: connection error or no answer)
   int64_t sent = 0;
+  std::vector<std::pair<int64_t, uint32_t>> per_second;  // (answers slower than --slow-ms, max us)
 };
 
 struct Connection {
@@ -108,6 +111,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--duration") o.duration = std::stod(next());
     else if (a == "--warmup") o.warmup = std::stod(next());
     else if (a == "--connections") o.connections = std::stoi(next());
+    else if (a == "--slow-ms") o.slow_ms = std::stod(next());
     else die("unknown option " + a);
   }
   if (o.secret.empty() || o.users_file.empty()) die("--secret and --users are required");
@@ -296,8 +300,16 @@ class LoadGenerator {
     if (r.scheduled >= measure_from_) {
       Stats& s = stats_[r.kind];
       s.statuses[status]++;
-      s.latency_us.push_back(static_cast<uint32_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(now - r.scheduled).count()));
+      const auto us = static_cast<uint32_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(now - r.scheduled).count());
+      s.latency_us.push_back(us);
+      if (o_.slow_ms > 0) {  // by the second the request was scheduled in
+        auto second = static_cast<size_t>(
+            std::chrono::duration_cast<std::chrono::seconds>(r.scheduled - measure_from_).count());
+        if (s.per_second.size() <= second) s.per_second.resize(second + 1);
+        if (us > o_.slow_ms * 1000) s.per_second[second].first++;
+        s.per_second[second].second = std::max(s.per_second[second].second, us);
+      }
       if (s.statuses[status] == 1 && status != 202 && status != 200)
         std::fprintf(stderr, "open_loop: first %d answer: %s\n", status, body.c_str());
     }
@@ -387,6 +399,11 @@ class LoadGenerator {
           names[k], rates[k], static_cast<double>(ok) / o_.duration, pct(50), pct(95), pct(99), pct(99.9),
           s.latency_us.empty() ? 0.0 : s.latency_us.back() / 1000.0, static_cast<long long>(ok),
           static_cast<long long>(errors), codes.c_str());
+      if (o_.slow_ms > 0) {
+        std::printf("  per second (> %.0f ms / max ms):", o_.slow_ms);
+        for (const auto& [slow, max_us] : s.per_second) std::printf(" %lld/%u", static_cast<long long>(slow), max_us / 1000);
+        std::printf("\n");
+      }
     }
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);

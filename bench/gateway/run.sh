@@ -18,6 +18,7 @@ loadgen="$build/bin/open_loop"
 [ -x "$aiw" ] && [ -x "$loadgen" ] || { echo "build first: $aiw and $loadgen are missing" >&2; exit 2; }
 RATES="${RATES:-100 1000 2500 5000}"
 # PG_LOG_MIN_MS (unset): log statements slower than this many ms in the kept server.log
+# SLOW_MS (0): > 0 prints, per second, how many POSTs took longer than this
 DURATION="${DURATION:-60}"
 WARMUP="${WARMUP:-5}"
 GET_RATE="${GET_RATE:-500}"
@@ -108,7 +109,7 @@ for rate in $RATES; do
   load="$(cut -d' ' -f1 /proc/loadavg)"
   g0="$(gw_cpu)"; p0="$(pg_cpu)"; b0="$(busy)"
   run "$loadgen" --port "$GW_PORT" --secret "$SECRET" --users "$work/users.txt" --rate "$rate" \
-    --get-rate "$GET_RATE" --duration "$DURATION" --warmup "$WARMUP" --connections "$CONNECTIONS" \
+    --get-rate "$GET_RATE" --duration "$DURATION" --warmup "$WARMUP" --connections "$CONNECTIONS" --slow-ms "${SLOW_MS:-0}" \
     >"$work/step.txt"
   g1="$(gw_cpu)"; p1="$(pg_cpu)"; b1="$(busy)"
   cat "$work/step.txt"
