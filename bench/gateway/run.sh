@@ -19,6 +19,7 @@ loadgen="$build/bin/open_loop"
 RATES="${RATES:-100 1000 2500 5000}"
 # PG_LOG_MIN_MS (unset): log statements slower than this many ms in the kept server.log
 # SLOW_MS (0): > 0 prints, per second, how many POSTs took longer than this
+# MIN_WAL_SIZE (1GB): PostgreSQL's min_wal_size (see below why)
 DURATION="${DURATION:-60}"
 WARMUP="${WARMUP:-5}"
 GET_RATE="${GET_RATE:-500}"
@@ -47,6 +48,13 @@ trap cleanup EXIT
 export DATABASE_URL="$(run bash "$root/packaging/local-postgres.sh" start "$pgdir" "$PG_PORT")"
 "$aiw" migrate >/dev/null
 psql() { command psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
+# WAL segments: a backend that fills the last one creates the next itself, writing 16 MB of
+# zeros and syncing them (IO:WALInitSync), 25-60 ms during which every commit waits: at 1,000
+# jobs/s that was each ~10 s, the slowest 0.5 % of answers. A server under steady load reuses
+# the segments its checkpoints recycle instead, keeping up to min_wal_size of them; 1 GB keeps
+# enough for a minute at 5,000 jobs/s (operations.md "PostgreSQL settings"). The pgbench runs
+# below write the segments once; the checkpoint before each step recycles them.
+psql -c "alter system set min_wal_size = '${MIN_WAL_SIZE:-1GB}'" -c "select pg_reload_conf()" >/dev/null
 if [ -n "${PG_LOG_MIN_MS:-}" ]; then  # diagnosis: log slower statements (with KEEP=1 to read them)
   psql -c "alter system set log_min_duration_statement = $PG_LOG_MIN_MS" -c "select pg_reload_conf()" >/dev/null
 fi
@@ -113,6 +121,15 @@ for rate in $RATES; do
     >"$work/step.txt"
   g1="$(gw_cpu)"; p1="$(pg_cpu)"; b1="$(busy)"
   cat "$work/step.txt"
+  # The gateway's own view (request read -> response queued, cumulative over the steps so far):
+  # the share of POSTs it answered within 5 and 10 ms. Slower answers than this inside the
+  # gateway point at the gateway or PostgreSQL; slower only at the client, at the machine.
+  curl -sf "http://127.0.0.1:$GW_PORT/metrics" | awk '
+    /^aiw_gateway_request_duration_seconds_bucket\{.*route="POST \/v1\/jobs"/ {
+      le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le)
+      if (le == "+Inf") all = $NF; else if (le + 0 < 0.0051) in5 = $NF; else if (le + 0 < 0.0101) in10 = $NF }
+    END { if (all > 0) printf "   gateway-side POST latency: %.2f%% within 5 ms, %.2f%% within 10 ms (all steps so far)\n",
+            100 * in5 / all, 100 * in10 / all }'
   secs=$(( DURATION + WARMUP ))
   awk -v g=$((g1 - g0)) -v p=$((p1 - p0)) -v b=$((b1 - b0)) -v hz="$hz" -v s="$secs" -v l="$load" \
     'BEGIN { printf "   cpu (cores busy over the step): gateway %.2f, postgres %.2f, whole machine %.2f of 2; load average before %s\n",
