@@ -142,5 +142,18 @@ TEST_F(QueueTest, AnExistingAuthSchemaIsLeftUntouched) {
                      "and table_name = 'users' and column_name = 'marker'")[0].as<int>(), 1);
 }
 
+// JIT compiled the enqueue function's plan for ~30 ms a call (bench/README.md "Gateway"): aiw's
+// connections turn it off, and so do the hot-path functions for any other caller.
+TEST_F(QueueTest, AiwConnectionsAndHotPathFunctionsRunWithoutJit) {
+  auto conn = queue::connect(url_);
+  ASSERT_TRUE(conn.ok()) << conn.status().message();
+  pqxx::nontransaction tx(**conn);
+  EXPECT_EQ(std::string(tx.exec1("show jit")[0].c_str()), "off");
+  for (const char* fn : {"aiw_enqueue_jobs", "aiw_claim_jobs"})
+    EXPECT_EQ(tx.exec1(std::string("select 'jit=off' = any(proconfig) from pg_proc where proname = '") +
+                       fn + "'")[0].as<bool>(), true)
+        << fn;
+}
+
 }  // namespace
 }  // namespace aiw::testing
