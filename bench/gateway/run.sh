@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The gateway benchmark (bench/README.md, "Gateway"): POST /v1/jobs at fixed rates against
 # `aiw gateway` with a durable PostgreSQL on this same machine, GET /v1/jobs/{id} alongside,
-# and pgbench's one-row INSERT in the same run for the ratio.
+# and pgbench's one-row INSERT in the same run for the ratio; then SSE_STREAMS open event streams
+# (GET /v1/jobs/{id}/events) receiving events while POSTs are served (bench/gateway/sse_streams).
 #   bench/gateway/run.sh [build-dir]
 # Settings (environment): RATES ("100 1000 2500 5000": POST req/s, one step each), DURATION (60 s
 # per step), WARMUP (5 s, not counted), GET_RATE (500 req/s during every step), USERS (1000),
@@ -15,11 +16,15 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
 aiw="$build/bin/aiw"
 loadgen="$build/bin/open_loop"
-[ -x "$aiw" ] && [ -x "$loadgen" ] || { echo "build first: $aiw and $loadgen are missing" >&2; exit 2; }
+ssegen="$build/bin/sse_streams"
+[ -x "$aiw" ] && [ -x "$loadgen" ] && [ -x "$ssegen" ] || { echo "build first: $aiw, $loadgen or $ssegen is missing" >&2; exit 2; }
 RATES="${RATES:-100 1000 2500 5000}"
 # PG_LOG_MIN_MS (unset): log statements slower than this many ms in the kept server.log
 # SLOW_MS (0): > 0 prints, per second, how many POSTs took longer than this
 # MIN_WAL_SIZE (1GB): PostgreSQL's min_wal_size (see below why)
+# SSE_STREAMS (1000): event streams held open in the SSE step; SSE_POST_RATE (1000) and
+# SSE_POST_SECONDS (15): the POST load alongside them; SSE_GAP_MS (700): between the statements
+# that drive the events (15 statements for 1,000 streams)
 DURATION="${DURATION:-60}"
 WARMUP="${WARMUP:-5}"
 GET_RATE="${GET_RATE:-500}"
@@ -30,6 +35,10 @@ IO_THREADS="${GATEWAY_IO_THREADS:-1}"
 PG_PORT="${PG_PORT:-55490}"
 GW_PORT="${GW_PORT:-3090}"
 NICE="${NICE:-0}"
+SSE_STREAMS="${SSE_STREAMS:-1000}"
+SSE_POST_RATE="${SSE_POST_RATE:-1000}"
+SSE_POST_SECONDS="${SSE_POST_SECONDS:-15}"
+SSE_GAP_MS="${SSE_GAP_MS:-700}"
 SECRET="gateway-bench-secret-at-least-32-bytes-long"
 run() { nice -n "$NICE" "$@"; }
 
@@ -140,7 +149,50 @@ echo "== pgbench -c 16 again, after the gateway steps"
 pgb16b="$(pgbench_tps 16)"
 echo "pgbench -c 16: $pgb16b tps"
 
-# SSE (GET /v1/jobs/{id}/events) is measured when the route exists in this build.
-id="$(psql -At -c "select id from analysis_jobs limit 1")"
-code="$(curl -s -o /dev/null -w '%{http_code}' -m 2 "http://127.0.0.1:$GW_PORT/v1/jobs/$id/events" || true)"
-echo "== GET /v1/jobs/{id}/events without a token answers $code (404: the route is not in this build; SSE not measured)"
+# SSE (GET /v1/jobs/{id}/events): SSE_STREAMS streams held open by sse_streams, each receiving
+# three events (processing, progress, result) that sse_streams drives with SQL as a worker's
+# statements would (see there), while open_loop sends POSTs at SSE_POST_RATE and GETs at
+# GET_RATE: 1,000 open streams must not starve other requests (issue 4). Compare its POST line
+# with the plain step at the same rate above.
+echo "== SSE: $SSE_STREAMS streams of GET /v1/jobs/{id}/events receiving events, POST ${SSE_POST_RATE}/s + GET ${GET_RATE}/s alongside for ${SSE_POST_SECONDS} s"
+psql -c "truncate analysis_jobs" 2>/dev/null
+psql -c "checkpoint"
+gw_status() { awk -v k="$1" '$1 == k":" { print $2 }' "/proc/$gw_pid/status"; }  # VmRSS, VmHWM (kB), Threads
+load="$(cut -d' ' -f1 /proc/loadavg)"
+rss0="$(gw_status VmRSS)"; threads0="$(gw_status Threads)"
+rm -f "$work/sse.ready"
+g0="$(gw_cpu)"; t0="$(date +%s.%N)"
+# The driver starts 3 s after the streams are open (open_loop's 2 s warm-up done) and spreads
+# its 3 x SSE_STREAMS/200 statements SSE_GAP_MS apart, inside the POST load.
+run "$ssegen" --port "$GW_PORT" --secret "$SECRET" --users "$work/users.txt" --database-url "$DATABASE_URL" \
+  --streams "$SSE_STREAMS" --batch 200 --gap-ms "$SSE_GAP_MS" --start-after 3 --ready-file "$work/sse.ready" \
+  >"$work/sse.txt" 2>"$work/sse.err" &
+sse_pid=$!
+while [ ! -e "$work/sse.ready" ] && kill -0 "$sse_pid" 2>/dev/null; do sleep 0.05; done
+g_open="$(gw_cpu)"; t_open="$(date +%s.%N)"
+rss_open="$(gw_status VmRSS)"; threads_open="$(gw_status Threads)"
+# The gateway's resident memory every 0.2 s while the streams are open (its peak is the step's).
+( while kill -0 "$sse_pid" 2>/dev/null; do gw_status VmRSS; sleep 0.2; done ) >"$work/sse_rss.txt" &
+sampler=$!
+sse_post_rc=0
+run "$loadgen" --port "$GW_PORT" --secret "$SECRET" --users "$work/users.txt" --rate "$SSE_POST_RATE" \
+  --get-rate "$GET_RATE" --duration "$SSE_POST_SECONDS" --warmup 2 --connections "$CONNECTIONS" \
+  >"$work/sse_post.txt" || sse_post_rc=$?
+sse_rc=0
+wait "$sse_pid" || sse_rc=$?
+wait "$sampler" || true
+g1="$(gw_cpu)"; t1="$(date +%s.%N)"
+cat "$work/sse.txt" "$work/sse.err" "$work/sse_post.txt"
+rss_peak="$(sort -n "$work/sse_rss.txt" | tail -1)"
+awk -v n="$SSE_STREAMS" -v go=$((g_open - g0)) -v gl=$((g1 - g_open)) -v hz="$hz" -v t0="$t0" -v to="$t_open" -v t1="$t1" \
+    -v r0="$rss0" -v ro="$rss_open" -v rp="${rss_peak:-0}" -v hwm="$(gw_status VmHWM)" -v th0="$threads0" \
+    -v tho="$threads_open" -v th1="$(gw_status Threads)" -v l="$load" 'BEGIN {
+  printf "   gateway: opening %d streams took %.2f s and %.2f s of CPU; then %.2f cores busy over %.1f s (streams, events and the POST/GET load)\n",
+         n, to - t0, go / hz, gl / hz / (t1 - to), t1 - to
+  printf "   gateway memory: VmRSS %.1f MB before, %.1f MB with the streams open (%.1f kB a stream), peak %.1f MB during the step; VmHWM %.1f MB (whole run)\n",
+         r0 / 1024, ro / 1024, (ro - r0) / n, rp / 1024, hwm / 1024
+  printf "   gateway threads: %d before, %d with the streams open, %d after; load average before %s\n", th0, tho, th1, l }'
+if [ "$sse_rc" -ne 0 ] || [ "$sse_post_rc" -ne 0 ]; then
+  echo "== SSE step FAILED: sse_streams exit $sse_rc, open_loop exit $sse_post_rc (see above)" >&2
+  exit 1
+fi
