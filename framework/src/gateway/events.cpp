@@ -71,8 +71,7 @@ void EventHub::stop() {
     if (stop_) return;
     stop_ = true;
   }
-  uint64_t one = 1;
-  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+  wake();
   if (thread_.joinable()) thread_.join();
   std::map<std::string, std::vector<Subscriber>> left;
   {
@@ -99,9 +98,16 @@ void EventHub::subscribe(const std::string& job_id, const std::string& job_json,
   }
   {
     std::lock_guard lock(mu_);
-    subscribers_[job_id].push_back({stream, status});
+    subscribers_[job_id].push_back({stream, status, job_json});
+    recheck_.insert(job_id);
   }
   stream.on_close([this, job_id, stream] { unsubscribe(job_id, stream); });
+  wake();
+}
+
+void EventHub::wake() {
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
 }
 
 void EventHub::unsubscribe(const std::string& job_id, const net::HttpStream& /*closed*/) {
@@ -123,8 +129,10 @@ void EventHub::deliver(const std::string& id, const std::string& job_json) {
     auto it = subscribers_.find(id);
     if (it == subscribers_.end()) return;
     for (Subscriber& s : it->second) {
+      if (job_json == s.last_json) continue;  // e.g. the recheck right after subscribing
       bool changed = status != s.last_status;
       s.last_status = status;
+      s.last_json = job_json;
       s.stream.send(net::sse_event(job_json, event_name(status, changed)));
       if (is_final_status(status)) to_close.push_back(s.stream);
     }
@@ -155,11 +163,21 @@ void EventHub::run() {
         for (const auto& [id, subs] : subscribers_) changed.insert(id);
       }
       pollfd fds[2] = {{conn->sock(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-      if (changed.empty()) poll(fds, 2, 1000);
+      bool recheck = false;
+      {
+        std::lock_guard lock(mu_);
+        recheck = !recheck_.empty();
+      }
+      if (changed.empty() && !recheck) poll(fds, 2, 1000);
+      uint64_t wakes = 0;
+      [[maybe_unused]] ssize_t drained = read(wake_fd_, &wakes, sizeof wakes);  // nonblocking
       conn->get_notifs();
       std::vector<std::string> wanted;
       {
         std::lock_guard lock(mu_);
+        if (stop_) break;
+        changed.insert(recheck_.begin(), recheck_.end());
+        recheck_.clear();
         for (const std::string& id : changed)
           if (subscribers_.count(id)) wanted.push_back(id);
       }

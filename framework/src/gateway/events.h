@@ -35,15 +35,20 @@ class EventHub {
   struct Subscriber {
     net::HttpStream stream;
     std::string last_status;
+    std::string last_json;  // the last state sent: the same state is not sent twice
   };
   void run();
   void deliver(const std::string& id, const std::string& job_json);
   void unsubscribe(const std::string& job_id, const net::HttpStream& stream);
+  void wake();  // the thread leaves its poll
 
   std::string url_;
   mutable std::mutex mu_;
   std::map<std::string, std::vector<Subscriber>> subscribers_;
-  std::set<std::string> changed_;  // ids notified, waiting for the thread
+  // Jobs just subscribed, to be read once more by the thread: a change committed between the
+  // route's read of the job and subscribe() found no subscriber, and its event (perhaps the
+  // final one, after which the stream would never end) would be lost without this.
+  std::set<std::string> recheck_;
   bool stop_ = false;
   int wake_fd_ = -1;
   std::thread thread_;
