@@ -42,7 +42,7 @@
 #include <string>
 #include <vector>
 
-#include "gateway/jwt.h"
+#include "bench_users.h"
 
 namespace {
 
@@ -121,17 +121,10 @@ Options parse(int argc, char** argv) {
 class LoadGenerator {
  public:
   explicit LoadGenerator(Options o) : o_(std::move(o)) {
-    std::ifstream in(o_.users_file);
-    for (std::string line; std::getline(in, line);)
-      if (!line.empty()) users_.push_back(line);
-    if (users_.empty()) die("no users in " + o_.users_file);
-    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                      std::chrono::system_clock::now().time_since_epoch()).count();
-    for (const std::string& u : users_) {
-      std::string claims = R"({"sub":")" + u + R"(","role":"authenticated","aud":"authenticated","iat":)" +
-                           std::to_string(now) + R"(,"exp":)" + std::to_string(now + 7200) + "}";
-      tokens_.push_back(aiw::gateway::sign_hs256_for_tests(claims, o_.secret));
-    }
+    aiw::bench::BenchUsers users = aiw::bench::load_bench_users(o_.users_file, o_.secret);
+    if (users.ids.empty()) die("no users in " + o_.users_file);
+    users_ = std::move(users.ids);
+    tokens_ = std::move(users.tokens);
     body_ = R"({"type":")" + o_.type + R"(","input":{}})";
   }
 

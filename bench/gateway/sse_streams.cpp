@@ -51,7 +51,7 @@
 #include <thread>
 #include <vector>
 
-#include "gateway/jwt.h"
+#include "bench_users.h"
 
 namespace {
 
@@ -188,17 +188,10 @@ struct Commit {
 class SseBench {
  public:
   explicit SseBench(Options o) : o_(std::move(o)) {
-    std::ifstream in(o_.users_file);
-    for (std::string line; std::getline(in, line);)
-      if (!line.empty()) users_.push_back(line);
-    if (users_.empty()) die("no users in " + o_.users_file);
-    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                      std::chrono::system_clock::now().time_since_epoch()).count();
-    for (const std::string& u : users_) {
-      std::string claims = R"({"sub":")" + u + R"(","role":"authenticated","aud":"authenticated","iat":)" +
-                           std::to_string(now) + R"(,"exp":)" + std::to_string(now + 7200) + "}";
-      tokens_.push_back(aiw::gateway::sign_hs256_for_tests(claims, o_.secret));
-    }
+    aiw::bench::BenchUsers users = aiw::bench::load_bench_users(o_.users_file, o_.secret);
+    if (users.ids.empty()) die("no users in " + o_.users_file);
+    users_ = std::move(users.ids);
+    tokens_ = std::move(users.tokens);
     batches_ = (o_.streams + o_.batch - 1) / o_.batch;
     commits_.resize(kPhases * batches_);
   }
