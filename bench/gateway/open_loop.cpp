@@ -42,7 +42,7 @@
 #include <string>
 #include <vector>
 
-#include "bench_users.h"
+#include "bench_client.h"
 
 namespace {
 
@@ -335,10 +335,7 @@ class LoadGenerator {
     Connection& c = conns_[i];
     c = Connection{};
     c.fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(o_.port));
-    inet_pton(AF_INET, o_.host.c_str(), &addr.sin_addr);
+    sockaddr_in addr = aiw::bench::ipv4_address(o_.host, o_.port);
     if (connect(c.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
       die("cannot connect to " + o_.host + ":" + std::to_string(o_.port) + ": " + std::strerror(errno));
     int one = 1;
@@ -398,10 +395,7 @@ class LoadGenerator {
         std::printf("\n");
       }
     }
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-                 static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    double cpu = aiw::bench::process_cpu_seconds();
     std::printf("open_loop cpu %.1f s (over %.0f s), reconnects %lld\n", cpu, o_.warmup + o_.duration,
                 static_cast<long long>(reconnects_));
     std::fflush(stdout);

@@ -51,7 +51,7 @@
 #include <thread>
 #include <vector>
 
-#include "bench_users.h"
+#include "bench_client.h"
 
 namespace {
 
@@ -322,10 +322,7 @@ class SseBench {
     if (s.fd < 0) die(std::string("socket: ") + std::strerror(errno) + " (raise ulimit -n?)");
     int one = 1;
     setsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(o_.port));
-    inet_pton(AF_INET, o_.host.c_str(), &addr.sin_addr);
+    sockaddr_in addr = aiw::bench::ipv4_address(o_.host, o_.port);
     s.opened_at = Clock::now();
     s.out = "GET /v1/jobs/" + s.job_id + "/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n"
             "Authorization: Bearer " + tokens_[s.user] + "\r\n\r\n";
@@ -537,10 +534,7 @@ class SseBench {
 
     std::vector<double> all;
     for (auto& l : latency) all.insert(all.end(), l.begin(), l.end());
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-                 static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    double cpu = aiw::bench::process_cpu_seconds();
     Pct a(all), f(first);
     std::printf("SSE streams %zu  finished %zu  events %zu (of %zu)  delivery p50 %7.2f  p95 %7.2f  p99 %7.2f  max %8.2f ms"
                 "  (min %.2f)  errors %zu  first event p50 %.1f p99 %.1f max %.1f ms  sse_streams cpu %.2f s\n",

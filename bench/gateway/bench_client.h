@@ -1,7 +1,10 @@
-// The users of the gateway benchmarks (open_loop, sse_streams): the ids that run.sh put in
-// auth.users, one per line, and an HS256 user token for each (valid two hours), minted with the
-// gateway's secret so that JWT verification runs for real on every request.
+// What the gateway's load programs (open_loop, sse_streams) share: their users and tokens, the
+// gateway's address, and their own CPU time (printed so that their cost is visible).
 #pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdint>
@@ -13,6 +16,8 @@
 
 namespace aiw::bench {
 
+// The ids that run.sh put in auth.users, one per line, and an HS256 user token for each (valid
+// two hours), minted with the gateway's secret so that JWT verification runs for real.
 struct BenchUsers {
   std::vector<std::string> ids;
   std::vector<std::string> tokens;  // tokens[i] is ids[i]'s
@@ -33,6 +38,23 @@ inline BenchUsers load_bench_users(const std::string& users_file, const std::str
     users.tokens.push_back(gateway::sign_hs256_for_tests(claims, secret));
   }
   return users;
+}
+
+// host is an IPv4 address (the benchmarks run on loopback).
+inline sockaddr_in ipv4_address(const std::string& host, int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+  return addr;
+}
+
+// User + system CPU of this process so far.
+inline double process_cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 }  // namespace aiw::bench
