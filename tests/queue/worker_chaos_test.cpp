@@ -115,7 +115,7 @@ TEST_F(WorkerTest, SigtermGivesBackJobsThatOutlastTheDrainTimeout) {
   ASSERT_TRUE(wait_status(id, "processing"));
   worker->signal(SIGTERM);
   auto code = worker->wait_exit(std::chrono::seconds(30));
-  ASSERT_TRUE(code.has_value());
+  ASSERT_TRUE(code.has_value()) << "the worker did not exit:\n" << worker->log();
   EXPECT_EQ(*code, 0) << worker->log();
   EXPECT_EQ(scalar("select status || ' ' || attempts || ' ' || (worker_id is null) from analysis_jobs"), "pending 0 true");
 }

@@ -104,9 +104,12 @@ void Dispatcher::run() {
       bool has_room = state_.running.size() < static_cast<size_t>(state_.config.concurrency);
       // Claims wait for the first heartbeat: the reaper gives back jobs of workers with no row.
       bool registered = state_.last_beat_ok_ns.load() != 0;
-      if (want_claim && has_room && registered && !state_.draining) {
-        want_claim = claim_and_start(*c);
-        if (want_claim) continue;  // the batch came back full: more may be waiting
+      if (want_claim && has_room && registered) {
+        std::unique_lock claims(state_.claim_mu);  // see WorkerState::claim_mu
+        if (!state_.draining) {
+          want_claim = claim_and_start(*c);
+          if (want_claim) continue;  // the batch came back full: more may be waiting
+        }
       }
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_poll - std::chrono::steady_clock::now());
       if (int64_t due = state_.next_wake_ns.load(); due != 0)

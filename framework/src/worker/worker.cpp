@@ -79,7 +79,10 @@ void Worker::drain_and_stop() {
   if (stopped_) return;
   stopped_ = true;
   WorkerState& s = *state_;
-  s.draining = true;
+  {
+    std::lock_guard claims(s.claim_mu);  // waits for a claim in progress to start its jobs
+    s.draining = true;
+  }
   s.metrics.draining = true;
   maintenance_->beat_soon();
   obs::log(obs::LogLevel::kInfo, "draining: no new claims; waiting for jobs in flight",

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,12 @@ struct WorkerState {
   std::unique_ptr<OutcomeWriter> writer;
   WakeFd wake;
   std::atomic<bool> draining{false};
+  // Held by the dispatcher from its check of `draining` until the jobs of that claim are in
+  // `running`, and by the drain while it sets `draining`: once the drain has set it, no claim is
+  // half done, so every job this worker holds in the database is in `running`, to finish or be
+  // given back. (Without it, a claim committed just before the drain started its jobs after
+  // the drain had found nothing running.)
+  std::mutex claim_mu;
   std::atomic<bool> stopping{false};
   std::atomic<int64_t> last_beat_ok_ns{0};
   // The earliest moment (monotonic ns) a retry this worker scheduled becomes claimable; 0: none.
