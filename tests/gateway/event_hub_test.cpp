@@ -52,5 +52,42 @@ TEST_F(EventHubTest, AJobThatFinishedBeforeItsStreamSubscribedStillGetsItsResult
   hub.stop();
 }
 
+// NOTIFYs are sent after their write commits, so a writer that dies in between loses one. Here
+// the job completes with no NOTIFY at all while its stream is open: only the hub's periodic
+// reread of its subscribed jobs can deliver the result and end the stream.
+TEST_F(EventHubTest, AChangeWhoseNotificationWasLostStillReachesItsStreamByThePeriodicReread) {
+  const std::string user = add_user();
+  std::vector<queue::NewJob> batch{job(user, "echo")};
+  auto jobs = store()->enqueue(batch);
+  ASSERT_EQ(jobs.size(), 1u);
+  const std::string id = jobs[0];
+
+  gateway::EventHub hub(url_, std::chrono::milliseconds(300));
+  hub.start();
+  net::HttpServerOptions options;
+  options.host = "127.0.0.1";
+  net::HttpServer server(options);
+  server.route("GET", "/events", [&](const net::ServerRequest&, net::HttpResponder out) {
+    hub.subscribe(id, R"({"id":")" + id + R"(","status":"pending"})",
+                  out.start_stream(200, {{"Content-Type", "text/event-stream"}}));
+  });
+  ASSERT_TRUE(server.start().ok());
+  std::thread finisher([&] {
+    while (hub.streams() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // Past the hub's read right after subscribing: from here only the reread can see it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    exec("update analysis_jobs set status = 'completed', result = '{\"ok\":true}', "
+         "completed_at = now() where id = '" + id + "'");
+  });
+
+  Http r = request("GET", "http://127.0.0.1:" + std::to_string(server.port()) + "/events", "", "", "", 20000);
+  finisher.join();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("event: result"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"status\": \"completed\""), std::string::npos) << r.body;
+  server.stop();
+  hub.stop();
+}
+
 }  // namespace
 }  // namespace aiw::testing

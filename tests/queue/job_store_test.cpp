@@ -205,6 +205,42 @@ TEST_F(QueueTest, OneNotificationPerInsertStatementNamingTheTypes) {
   EXPECT_EQ(payloads, std::set<std::string>{"alpha,beta"});
 }
 
+// aiw's own writes notify after they commit (migration 0008): on aiw's connections the insert
+// trigger stays quiet, and JobStore sends the notification itself; anyone else's insert (plain
+// SQL, another service) still wakes the workers through the trigger.
+TEST_F(QueueTest, InsertsFromOutsideAiwWakeWorkersByTriggerAndAiwsOwnNotifyAfterCommit) {
+  std::string user = add_user();
+  pqxx::connection listener(url_);
+  pqxx::nontransaction(listener).exec("listen aiw_jobs_pending");
+  std::vector<std::string> payloads;
+  struct Collect : pqxx::notification_receiver {
+    Collect(pqxx::connection_base& c, std::vector<std::string>& out)
+        : pqxx::notification_receiver(c, "aiw_jobs_pending"), out_(out) {}
+    void operator()(const std::string& payload, int) override { out_.push_back(payload); }
+    std::vector<std::string>& out_;
+  } collect(listener, payloads);
+  auto drain = [&] {
+    listener.await_notification(2, 0);
+    while (listener.await_notification(0, 200000) > 0) {
+    }
+  };
+  const std::string insert = "insert into analysis_jobs (user_id, type) values ('" + user + "', ";
+
+  pqxx::connection outside(url_);  // not through queue::connect: an ordinary client
+  pqxx::nontransaction(outside).exec(insert + "'from_sql')");
+  drain();
+  EXPECT_EQ(payloads, std::vector<std::string>{"from_sql"});
+
+  payloads.clear();
+  auto aiw = queue::connect(url_);
+  ASSERT_TRUE(aiw);
+  pqxx::nontransaction(**aiw).exec(insert + "'quiet')");  // aiw's connection: the code notifies
+  std::vector<queue::NewJob> jobs = {job(user, "by_store")};
+  store()->enqueue(jobs);
+  drain();
+  EXPECT_EQ(payloads, std::vector<std::string>{"by_store"});
+}
+
 TEST_F(QueueTest, ReaperGivesBackJobsOfADeadWorkerAndFailsThoseOutOfAttempts) {
   auto dead = store("dead-worker");
   auto reaper = store("reaper");

@@ -82,6 +82,7 @@ void Enqueuer::run() {
       pending_.erase(pending_.begin(), pending_.begin() + n);
     }
     std::vector<EnqueueResult> results(batch.size());
+    std::vector<std::string> pending_types;  // of the accepted jobs, for the workers' wake-up
     bool ran = false;
     if (session.connected() || std::chrono::steady_clock::now() >= not_before) {
       try {
@@ -94,6 +95,7 @@ void Enqueuer::run() {
             if (row[2].is_null()) {
               results[i].kind = EnqueueResult::Kind::kAccepted;
               results[i].id = row[1].c_str();
+              if (batch[i].request.status == "pending") pending_types.push_back(batch[i].request.type);
             } else {
               results[i].kind = EnqueueResult::Kind::kOverLimit;
               results[i].active = row[3].as<int>();
@@ -121,6 +123,11 @@ void Enqueuer::run() {
     }
     for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
     batch.clear();
+    // After the batch's commit and its answers, not inside the transaction: a transaction that
+    // notifies holds a database-wide lock through its commit's flush, so the writers could not
+    // share flushes (migration 0008_notify_after_commit).
+    if (!pending_types.empty() && session.connected())
+      session.try_run([&](queue::JobStore& store) { store.notify_jobs_pending(pending_types); });
   }
 }
 

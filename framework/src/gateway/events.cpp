@@ -8,6 +8,7 @@
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <sstream>
 
 #include "gateway/sql.h"
@@ -55,8 +56,8 @@ const char* event_name(const std::string& status, bool status_changed) {
   return "status";
 }
 
-EventHub::EventHub(std::string database_url)
-    : url_(std::move(database_url)), wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+EventHub::EventHub(std::string database_url, std::chrono::milliseconds reread_every)
+    : url_(std::move(database_url)), reread_every_(reread_every), wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
 EventHub::~EventHub() {
   stop();
@@ -146,10 +147,15 @@ void EventHub::run() {
   std::shared_ptr<pqxx::connection_base> conn;
   std::unique_ptr<Listener> listener;
   queue::Backoff backoff;
+  auto next_reread = std::chrono::steady_clock::now() + reread_every_;
   for (;;) {
     {
       std::lock_guard lock(mu_);
       if (stop_) break;
+      if (std::chrono::steady_clock::now() >= next_reread) {  // lost notifications (see events.h)
+        for (const auto& [id, subs] : subscribers_) changed.insert(id);
+        next_reread = std::chrono::steady_clock::now() + reread_every_;
+      }
     }
     try {
       if (!conn) {
@@ -168,7 +174,11 @@ void EventHub::run() {
         std::lock_guard lock(mu_);
         recheck = !recheck_.empty();
       }
-      if (changed.empty() && !recheck) poll(fds, 2, 1000);
+      if (changed.empty() && !recheck) {
+        auto until_reread = std::chrono::duration_cast<std::chrono::milliseconds>(
+            next_reread - std::chrono::steady_clock::now());
+        poll(fds, 2, static_cast<int>(std::clamp<int64_t>(until_reread.count(), 0, 1000)));
+      }
       uint64_t wakes = 0;
       [[maybe_unused]] ssize_t drained = read(wake_fd_, &wakes, sizeof wakes);  // nonblocking
       conn->get_notifs();

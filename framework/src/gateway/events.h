@@ -6,8 +6,13 @@
 // job as an event: `progress` while running, `status` on a status change, and a last `result`
 // (completed) or `status` (failed, cancelled), after which the stream ends. A stream also ends
 // when its client goes away. Thousands of streams cost memory, not threads.
+//
+// Every reread_every the hub also reads all subscribed jobs again: a NOTIFY is sent after its
+// write commits (migration 0008_notify_after_commit), so a writer that dies in between loses
+// the notification, and the stream then gets the change late instead of never.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -22,7 +27,8 @@ namespace aiw::gateway {
 
 class EventHub {
  public:
-  explicit EventHub(std::string database_url);
+  explicit EventHub(std::string database_url,
+                    std::chrono::milliseconds reread_every = std::chrono::seconds(5));
   ~EventHub();
   void start();
   void stop();  // ends every stream
@@ -43,6 +49,7 @@ class EventHub {
   void wake();  // the thread leaves its poll
 
   std::string url_;
+  std::chrono::milliseconds reread_every_;
   mutable std::mutex mu_;
   std::map<std::string, std::vector<Subscriber>> subscribers_;
   // Jobs just subscribed, to be read once more by the thread: a change committed between the

@@ -21,7 +21,12 @@ Result<std::shared_ptr<pqxx::connection_base>> connect(const std::string& databa
     // passes jit_above_cost, and estimates of the queue's statements do (a per-row count over a
     // user's active jobs, a batch of hundreds): compiling then took ~30 ms for a statement that
     // runs in ~1 ms, on every call.
-    pqxx::nontransaction(*connection).exec("set jit = off");
+    //
+    // aiw sends its NOTIFYs after its writes commit, in a statement of their own: a transaction
+    // that notifies holds a database-wide lock through its commit's WAL flush, so writers that
+    // notify cannot share a flush (migration 0008). The setting turns the insert trigger's
+    // NOTIFY off for aiw's own inserts; JobStore and the gateway's Enqueuer notify instead.
+    pqxx::nontransaction(*connection).exec("set jit = off; set aiw.notify_after_commit = on");
     return std::shared_ptr<pqxx::connection_base>(std::move(connection));
   } catch (const std::exception& e) {
     std::string reason = e.what();

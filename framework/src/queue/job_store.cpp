@@ -4,6 +4,8 @@
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
+
 #include "queue/pg_text.h"
 #include "queue/sql.h"
 
@@ -109,15 +111,50 @@ void JobStore::prepare() {
   c.prepare("aiw_progress", sql::kWriteProgress);
   c.prepare("aiw_heartbeat", sql::kHeartbeat);
   c.prepare("aiw_cache_lookup", sql::kCacheLookup);
+  c.prepare("aiw_notify", sql::kNotify);
+}
+
+void JobStore::notify(const char* channel, const std::vector<std::string>& payloads) {
+  if (payloads.empty()) return;
+  try {
+    pqxx::nontransaction tx(*connection_);
+    tx.exec_prepared("aiw_notify", channel, text_array(payloads));
+  } catch (const pqxx::failure&) {
+    // The write this announces has committed; a lost connection shows on the next statement.
+    // (Misuse, a logic_error, is not caught: it would drop every notification.)
+  }
+}
+
+void JobStore::notify_jobs_pending(std::span<const std::string> types) {
+  std::vector<std::string> distinct(types.begin(), types.end());
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  std::string payload;
+  for (const std::string& type : distinct) payload += (payload.empty() ? "" : ",") + type;
+  if (!payload.empty()) notify("aiw_jobs_pending", {payload});
+}
+
+void JobStore::notify_job_events(std::span<const std::string> ids) {
+  // A NOTIFY payload holds under 8,000 bytes: 200 ids of 36 characters and a comma fit.
+  constexpr size_t kIdsPerNotify = 200;
+  std::vector<std::string> payloads;
+  for (size_t i = 0; i < ids.size(); i += kIdsPerNotify) {
+    std::string& payload = payloads.emplace_back();
+    for (size_t k = i; k < std::min(ids.size(), i + kIdsPerNotify); ++k)
+      payload.append(k == i ? "" : ",").append(ids[k]);
+  }
+  notify("aiw_job_events", payloads);
 }
 
 std::vector<std::string> JobStore::enqueue(std::span<const NewJob> jobs) {
   std::vector<std::string> ids;
   if (jobs.empty()) return ids;
-  pqxx::nontransaction tx(*connection_);
-  pqxx::result rows = tx.exec_prepared("aiw_enqueue", new_jobs_json(jobs));
+  pqxx::result rows = pqxx::nontransaction(*connection_).exec_prepared("aiw_enqueue", new_jobs_json(jobs));
   ids.reserve(rows.size());
   for (const auto& row : rows) ids.push_back(row[0].c_str());
+  std::vector<std::string> types;
+  for (const NewJob& job : jobs) types.push_back(job.type);
+  notify_jobs_pending(types);
   return ids;
 }
 
@@ -145,17 +182,26 @@ std::vector<ClaimedJob> JobStore::claim(std::span<const std::string> types, int 
 std::vector<std::string> JobStore::write_outcomes(std::span<const JobOutcome> outcomes) {
   std::vector<std::string> landed;
   if (outcomes.empty()) return landed;
-  pqxx::nontransaction tx(*connection_);
-  pqxx::result rows = tx.exec_prepared("aiw_outcomes", outcomes_json(outcomes), worker_id_);
+  pqxx::result rows =
+      pqxx::nontransaction(*connection_).exec_prepared("aiw_outcomes", outcomes_json(outcomes), worker_id_);
   landed.reserve(rows.size());
-  for (const auto& row : rows) landed.push_back(row[0].c_str());
+  std::vector<std::string> given_back_types;
+  for (const auto& row : rows) {
+    landed.push_back(row[0].c_str());
+    if (std::string_view(row[2].c_str()) == "give_back") given_back_types.push_back(row[1].c_str());
+  }
+  notify_jobs_pending(given_back_types);
+  notify_job_events(landed);
   return landed;
 }
 
 void JobStore::write_progress(std::span<const Progress> progress) {
   if (progress.empty()) return;
-  pqxx::nontransaction tx(*connection_);
-  tx.exec_prepared("aiw_progress", progress_json(progress), worker_id_);
+  std::vector<std::string> moved;
+  for (const auto& row :
+       pqxx::nontransaction(*connection_).exec_prepared("aiw_progress", progress_json(progress), worker_id_))
+    moved.push_back(row[0].c_str());
+  notify_job_events(moved);
 }
 
 std::vector<std::string> JobStore::heartbeat(const WorkerBeat& beat,
@@ -172,16 +218,18 @@ std::vector<std::string> JobStore::heartbeat(const WorkerBeat& beat,
 
 std::vector<ReapedJob> JobStore::reap(int64_t stuck_timeout_ms) {
   std::vector<ReapedJob> reaped;
-  pqxx::work tx(*connection_);
-  if (!tx.exec1(sql::kReaperLock)[0].as<bool>()) return reaped;  // another worker reaps
-  std::string woken_types;
-  for (const auto& row : tx.exec_params(sql::kReap, stuck_timeout_ms)) {
-    reaped.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str()});
-    if (reaped.back().status == "pending") woken_types += (woken_types.empty() ? "" : ",") + reaped.back().type;
+  std::vector<std::string> woken_types;
+  {
+    pqxx::work tx(*connection_);
+    if (!tx.exec1(sql::kReaperLock)[0].as<bool>()) return reaped;  // another worker reaps
+    for (const auto& row : tx.exec_params(sql::kReap, stuck_timeout_ms)) {
+      reaped.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str()});
+      if (reaped.back().status == "pending") woken_types.push_back(reaped.back().type);
+    }
+    tx.exec(sql::kPruneStoppedWorkers);
+    tx.commit();
   }
-  if (!woken_types.empty()) tx.exec_params(sql::kNotifyPending, woken_types);
-  tx.exec(sql::kPruneStoppedWorkers);
-  tx.commit();
+  notify_jobs_pending(woken_types);
   return reaped;
 }
 

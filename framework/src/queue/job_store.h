@@ -101,15 +101,17 @@ class JobStore {
   const std::string& worker_id() const { return worker_id_; }
   pqxx::connection_base& connection() { return *connection_; }
 
-  // Inserts jobs in one statement (one NOTIFY); returns their ids in order. A user over the
+  // Inserts jobs in one statement, then one NOTIFY; returns their ids in order. A user over the
   // active-job limit fails the whole statement with SQLSTATE AIW01 and a sentence.
   std::vector<std::string> enqueue(std::span<const NewJob> jobs);
 
-  // Claims up to limit claimable jobs of these types: priority, then age (created_at).
+  // Claims up to limit claimable jobs of these types: priority, then age (created_at). The
+  // caller announces them with notify_job_events once it has started them (the notification's
+  // round trip does not delay the start).
   std::vector<ClaimedJob> claim(std::span<const std::string> types, int limit);
 
   // Writes outcomes (and cache entries of completed jobs) in one statement; returns the ids
-  // whose write landed. Given-back jobs are announced with one NOTIFY.
+  // whose write landed. Given-back jobs are announced with one NOTIFY after the write.
   std::vector<std::string> write_outcomes(std::span<const JobOutcome> outcomes);
 
   // Progress of running jobs, fenced like outcomes.
@@ -135,8 +137,17 @@ class JobStore {
   int prune_finished_jobs(int64_t max_age_ms, int batch);
   int prune_expired_cache(int batch);
 
+  // NOTIFYs for writes that have committed, each in a transaction of its own (migration
+  // 0008_notify_after_commit says why): idle workers serving these job types, and the gateway's
+  // event streams following these job ids (one NOTIFY per 200 ids). The methods above call them
+  // after their own writes; the gateway's enqueuer after its batches. A notification that cannot
+  // be sent is dropped: workers poll and event streams re-read their jobs, so it only delays.
+  void notify_jobs_pending(std::span<const std::string> types);
+  void notify_job_events(std::span<const std::string> ids);
+
  private:
   void prepare();
+  void notify(const char* channel, const std::vector<std::string>& payloads);
 
   std::shared_ptr<pqxx::connection_base> connection_;
   std::string worker_id_;

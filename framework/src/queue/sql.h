@@ -1,7 +1,10 @@
-// The statements JobStore runs. Every statement that changes jobs a client may be watching
-// (claim, outcome, progress) also sends one NOTIFY aiw_job_events per 200 changed ids (never one
-// per row): the gateway's Server-Sent Events follow them. Batches travel as one JSON (or array) parameter, so each
-// statement handles any number of jobs in one round trip and stays prepared.
+// The statements JobStore runs. After a statement that changes jobs a client may be watching
+// (claim, outcome, progress) commits, JobStore sends one NOTIFY aiw_job_events per 200 changed
+// ids (never one per row) in a statement of its own (kNotify): the gateway's Server-Sent Events
+// follow them. Not inside the write: a transaction that notifies holds a database-wide lock
+// through its commit's flush (migration 0008_notify_after_commit). Batches travel as one JSON
+// (or array) parameter, so each statement handles any number of jobs in one round trip and
+// stays prepared.
 //
 // Statements that act on jobs by id fence them with `(status = 'processing') is true`, not
 // `status = 'processing'`: the same test, but no index can answer it, so the rows can only be
@@ -25,22 +28,14 @@ returning id::text
 
 // Priority, then age; SKIP LOCKED lets many workers claim side by side. The claim itself is the
 // function aiw_claim_jobs (migration 0005), which pins the plan to the walk of
-// analysis_jobs_claimable_idx whatever the statistics say (see there why); around it, one
-// NOTIFY aiw_job_events per 200 claimed ids tells the gateway's event streams.
+// analysis_jobs_claimable_idx whatever the statistics say (see there why).
 inline constexpr const char* kClaim = R"sql(
-with c as (
-  select * from public.aiw_claim_jobs($1::text[], $2::int, $3::text)
-), events as (
-  select pg_notify('aiw_job_events', string_agg(id, ',')) from (
-    select id, (row_number() over ()) / 200 as chunk from c) t group by chunk
-)
-select id, type, input, user_id, attempt, max_attempts, priority, queue_wait_ms,
-       (select count(*) from events)
-  from c
+select id, type, input, user_id, attempt, max_attempts, priority, queue_wait_ms
+  from public.aiw_claim_jobs($1::text[], $2::int, $3::text)
 )sql";
 
-// Every outcome kind in one fenced statement; completed results also fill the cache, and
-// given-back jobs wake the workers with one NOTIFY.
+// Every outcome kind in one fenced statement; completed results also fill the cache. Returns
+// each landed job's type and kind: JobStore then wakes the workers for given-back jobs.
 // The batch is parsed once (materialized) and the rows are found by primary key: with the
 // statistics of a fresh burst ("one processing row") the planner otherwise nested-looped over
 // the processing rows and parsed the whole JSON batch again for each (O(n^2): 550-670 ms for
@@ -77,26 +72,16 @@ with v as materialized (
     from done where kind = 'completed' and cache_key is not null and result is not null
   on conflict (cache_key) do update
     set response = excluded.response, expires_at = excluded.expires_at, created_at = now()
-), woke as (
-  select pg_notify('aiw_jobs_pending', string_agg(distinct type, ','))
-    from done where kind = 'give_back' having count(*) > 0
-), events as (
-  select pg_notify('aiw_job_events', string_agg(id::text, ',')) from (
-    select id, (row_number() over ()) / 200 as chunk from done) c group by chunk
 )
-select id::text, (select count(*) from woke), (select count(*) from events) from done
+select id::text, type, kind from done
 )sql";
 
 inline constexpr const char* kWriteProgress = R"sql(
-with moved as (
-  update public.analysis_jobs j set progress = v.progress, updated_at = now()
-    from jsonb_to_recordset($1::jsonb) as v(id uuid, attempt int, progress jsonb)
-   where j.id = v.id and (j.status = 'processing') is true and j.worker_id = $2
-     and j.attempts = v.attempt
-  returning j.id
-)
-select pg_notify('aiw_job_events', string_agg(id::text, ',')) from (
-  select id, (row_number() over ()) / 200 as chunk from moved) c group by chunk
+update public.analysis_jobs j set progress = v.progress, updated_at = now()
+  from jsonb_to_recordset($1::jsonb) as v(id uuid, attempt int, progress jsonb)
+ where j.id = v.id and (j.status = 'processing') is true and j.worker_id = $2
+   and j.attempts = v.attempt
+returning j.id::text
 )sql";
 
 // The worker's row and its jobs' heartbeats in one statement; returns the in-flight ids that
@@ -157,7 +142,8 @@ update public.analysis_jobs j set
 returning j.id::text, j.type, j.status
 )sql";
 
-inline constexpr const char* kNotifyPending = "select pg_notify('aiw_jobs_pending', $1)";
+// One NOTIFY per payload, sent after the write it announces has committed (see the top).
+inline constexpr const char* kNotify = "select pg_notify($1, p) from unnest($2::text[]) as p";
 
 inline constexpr const char* kPruneStoppedWorkers =
     "delete from public.aiw_workers where heartbeat_at < now() - interval '1 day'";

@@ -177,6 +177,10 @@ bool Dispatcher::claim_and_start(Connection& c) {
     o.cache_hit = true;
     state_.writer->push(std::move(o), job->claim.type, 0);
   }
+  std::vector<std::string> ids;
+  ids.reserve(jobs.size());
+  for (const auto& job : jobs) ids.push_back(job->claim.id);
+  c.store->notify_job_events(ids);  // "processing" for the gateway's event streams
   return static_cast<int>(claimed.size()) == limit;
 }
 
