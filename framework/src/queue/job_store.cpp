@@ -146,15 +146,17 @@ void JobStore::notify_job_events(std::span<const std::string> ids) {
   notify("aiw_job_events", payloads);
 }
 
-std::vector<std::string> JobStore::enqueue(std::span<const NewJob> jobs) {
+std::vector<std::string> JobStore::enqueue(std::span<const NewJob> jobs, bool notify) {
   std::vector<std::string> ids;
   if (jobs.empty()) return ids;
   pqxx::result rows = pqxx::nontransaction(*connection_).exec_prepared("aiw_enqueue", new_jobs_json(jobs));
   ids.reserve(rows.size());
   for (const auto& row : rows) ids.push_back(row[0].c_str());
-  std::vector<std::string> types;
-  for (const NewJob& job : jobs) types.push_back(job.type);
-  notify_jobs_pending(types);
+  if (notify) {
+    std::vector<std::string> types;
+    for (const NewJob& job : jobs) types.push_back(job.type);
+    notify_jobs_pending(types);
+  }
   return ids;
 }
 

@@ -101,9 +101,10 @@ class JobStore {
   const std::string& worker_id() const { return worker_id_; }
   pqxx::connection_base& connection() { return *connection_; }
 
-  // Inserts jobs in one statement, then one NOTIFY; returns their ids in order. A user over the
-  // active-job limit fails the whole statement with SQLSTATE AIW01 and a sentence.
-  std::vector<std::string> enqueue(std::span<const NewJob> jobs);
+  // Inserts jobs in one statement, then one NOTIFY (unless notify is false: the caller then
+  // calls notify_jobs_pending itself); returns their ids in order. A user over the active-job
+  // limit fails the whole statement with SQLSTATE AIW01 and a sentence.
+  std::vector<std::string> enqueue(std::span<const NewJob> jobs, bool notify = true);
 
   // Claims up to limit claimable jobs of these types: priority, then age (created_at). The
   // caller announces them with notify_job_events once it has started them (the notification's
