@@ -155,5 +155,31 @@ TEST_F(QueueTest, AiwConnectionsAndHotPathFunctionsRunWithoutJit) {
         << fn;
 }
 
+// The claim (aiw_claim_jobs, which runs with enable_sort off) must find its batch by walking an
+// index in claim order, never by sorting every pending row: with a burst's stale statistics
+// (no analyze since the rows arrived) and finished rows beside them. Migration 0009 dropped the
+// partial index of claimable rows; the status index must keep providing that walk.
+TEST_F(QueueTest, TheClaimWalksAnIndexInClaimOrderWithoutSortingEvenWithStaleStatistics) {
+  std::string user = add_user();
+  pqxx::connection c(url_);
+  pqxx::nontransaction(c).exec("analyze analysis_jobs");  // statistics of an empty table
+  pqxx::work tx(c);
+  tx.exec("set local aiw.max_active_jobs_per_user = 0");
+  tx.exec("insert into analysis_jobs (user_id, type, status, completed_at) select '" + user +
+          "', 'echo', 'completed', now() from generate_series(1, 5000)");
+  tx.exec("insert into analysis_jobs (user_id, type, priority) select '" + user +
+          "', 'echo', 1 + g % 10 from generate_series(1, 5000) g");
+  tx.exec("set local enable_sort = off");  // as aiw_claim_jobs runs
+  std::string plan;
+  for (const auto& row : tx.exec(
+           "explain select p.id from public.analysis_jobs p where p.status = 'pending' "
+           "and p.type = any('{echo}') and p.run_after <= now() "
+           "order by p.priority, p.created_at limit 500 for update skip locked"))
+    plan += std::string(row[0].c_str()) + "\n";
+  EXPECT_EQ(plan.find("Sort"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("Index Scan using analysis_jobs_status_priority_created_idx"), std::string::npos)
+      << plan;
+}
+
 }  // namespace
 }  // namespace aiw::testing

@@ -28,7 +28,8 @@ returning id::text
 
 // Priority, then age; SKIP LOCKED lets many workers claim side by side. The claim itself is the
 // function aiw_claim_jobs (migration 0005), which pins the plan to the walk of
-// analysis_jobs_claimable_idx whatever the statistics say (see there why).
+// the status index (status, priority, created_at) whatever the statistics say (see there why,
+// and 0009_one_claim_index).
 inline constexpr const char* kClaim = R"sql(
 select id, type, input, user_id, attempt, max_attempts, priority, queue_wait_ms
   from public.aiw_claim_jobs($1::text[], $2::int, $3::text)
