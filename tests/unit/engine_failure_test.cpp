@@ -113,6 +113,34 @@ stages:
   EXPECT_EQ(engine->stage_metrics()[0]->started.load(), 0u);
 }
 
+// Whether a template reads the input (parsed into a document) or not (only checked), a
+// malformed input fails the same way, naming the same character.
+TEST(EngineFailure, MalformedInputNamesTheSameCharacterWhetherOrNotATemplateReadsIt) {
+  auto unread = make_engine(R"(
+name: unread
+version: "1"
+stages:
+  - { id: a, uses: testkit.noop }
+)");
+  auto read = make_engine(R"(
+name: read
+version: "1"
+stages:
+  - { id: a, uses: testkit.echo, with: { x: "${input.x}" } }
+)");
+  for (const char* input : {"{\"x\": 1,}", "[1, 2", "", "{} extra", "{\"x\": \"\\ud800\"}"}) {
+    auto a = run_job(*unread, input);
+    auto b = run_job(*read, input);
+    EXPECT_EQ(a.status, Status::kFailed) << input;
+    EXPECT_EQ(a.error_kind, ErrorKind::kPermanent) << input;
+    EXPECT_EQ(a.error, b.error) << input;
+    EXPECT_NE(a.error.find("at character"), std::string::npos) << a.error;
+  }
+  EXPECT_EQ(unread->stage_metrics()[0]->started.load(), 0u);
+  auto ok = run_job(*unread, R"({"x": [1, "\u00e9", 2.5e3]})");
+  EXPECT_EQ(ok.status, Status::kCompleted) << ok.error;
+}
+
 TEST(EngineFailure, JobDeadlineAbortsTheRunningStage) {
   auto engine = make_engine(R"(
 name: deadline

@@ -191,5 +191,52 @@ stages:
   EXPECT_EQ(stage_of(r, "b").attempts, 1);
 }
 
+// Longer than the depth to which a body runs chained stages itself (16): the rest go through
+// tasks, and every stage still runs once, in order, reading its upstream's output.
+TEST(EngineFlow, LongLinearChainRunsEveryStageInOrder) {
+  std::string yaml = "name: long\nversion: \"1\"\nstages:\n"
+                     "  - { id: s0, uses: testkit.echo, with: { n: \"${input.n}\" } }\n";
+  constexpr int kStages = 40;
+  for (int i = 1; i < kStages; ++i) {
+    yaml += "  - { id: s" + std::to_string(i) + ", uses: testkit.echo, needs: [s" +
+            std::to_string(i - 1) + "], with: { n: \"${stages.s" + std::to_string(i - 1) +
+            ".output.n}\" } }\n";
+  }
+  auto engine = make_engine(yaml);
+  for (int job = 0; job < 50; ++job) {
+    auto r = run_job(*engine, R"({"n": )" + std::to_string(job) + "}", "j" + std::to_string(job));
+    ASSERT_EQ(r.status, engine::JobResult::Status::kCompleted) << r.error;
+    EXPECT_EQ(parse(r.result_json)["n"].GetInt(), job);
+    ASSERT_EQ(r.stages.size(), static_cast<size_t>(kStages));
+    for (int i = 1; i < kStages; ++i)
+      EXPECT_GE(r.stages[i].start_ns, r.stages[i - 1].start_ns + r.stages[i - 1].duration_ns);
+  }
+  for (const auto& m : engine->stage_metrics()) EXPECT_EQ(m->succeeded.load(), 50u);
+}
+
+// A job handle may outlive the engine (and the pool its job's memory came from).
+TEST(EngineFlow, JobHandleOutlivesItsEngine) {
+  engine::JobHandle kept;
+  {
+    auto engine = make_engine(R"(
+name: brief
+version: "1"
+stages:
+  - { id: a, uses: testkit.noop }
+  - { id: b, uses: testkit.noop, needs: [a] }
+)");
+    engine::JobResult result;
+    for (int i = 0; i < 20; ++i) {
+      engine::JobHandle handle = start_job(*engine, result, "h" + std::to_string(i));
+      if (i == 7) kept = handle;
+    }
+    engine->wait_idle();
+    EXPECT_EQ(result.status, engine::JobResult::Status::kCompleted) << result.error;
+  }
+  engine::JobHandle copy = kept;
+  copy.cancel();  // finished long ago: changes nothing
+  kept = engine::JobHandle();
+}
+
 }  // namespace
 }  // namespace aiw::testing

@@ -77,7 +77,7 @@ void erase_op(aiw_call* call, uint64_t token) {
 
 }  // namespace
 
-bool end_call(aiw_call* call, CallOutcome outcome) {
+bool end_call(aiw_call* call, CallOutcome&& outcome) {
   int expected = aiw_call::kOpen;
   int next = outcome.from_plugin ? aiw_call::kEndedByPlugin : aiw_call::kEndedByHost;
   if (!call->state.compare_exchange_strong(expected, next)) {

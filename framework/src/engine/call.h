@@ -86,8 +86,9 @@ struct aiw_call {
 
 namespace aiw::engine {
 
-// Ends the call once; returns false (and logs) when it had already ended.
-bool end_call(aiw_call* call, CallOutcome outcome);
+// Ends the call once; returns false (and logs) when it had already ended. Taken by reference,
+// not by value: a second CallOutcome per call is measurable on a no-op stage.
+bool end_call(aiw_call* call, CallOutcome&& outcome);
 // Arms the stage timeout / job deadline timer for a call that did not end inside invoke().
 void arm_call_timeout(aiw_call* call);
 // Plugin-facing operations behind the host API.

@@ -2,6 +2,7 @@
 
 #include "engine/engine_core.h"
 #include "engine/job.h"
+#include "engine/json_syntax.h"
 #include "engine/stage_node.h"
 #include "net/io_loop.h"
 #include "obs/log.h"
@@ -17,21 +18,35 @@ namespace {
 
 void wire(EngineCore& core) {
   using namespace tbb::flow;
-  std::vector<bool> has_successor(core.nodes.size(), false);
+  std::vector<int> successors(core.nodes.size(), 0);
+  std::vector<size_t> last_successor(core.nodes.size(), 0);
   for (size_t i = 0; i < core.nodes.size(); ++i) {
     const auto& needs = core.spec.stages[i].needs;
     if (needs.empty()) core.roots.push_back(i);
     for (size_t up : needs) {
       make_edge(core.nodes[up]->exec(), core.nodes[i]->entry());
-      has_successor[up] = true;
+      ++successors[up];
+      last_successor[up] = i;
     }
   }
+  // Links of a linear chain: the edge stays, for jobs passed on from the I/O thread.
+  for (size_t up = 0; up < core.nodes.size(); ++up) {
+    StageNode* next = successors[up] == 1 ? core.nodes[last_successor[up]].get() : nullptr;
+    if (next && next->entry_is_exec()) core.nodes[up]->set_chained_successor(next);
+  }
   for (size_t i = 0; i < core.nodes.size(); ++i) {
-    if (!has_successor[i]) {
-      make_edge(core.nodes[i]->exec(), *core.finish);
+    if (successors[i] == 0) {
+      core.nodes[i]->set_terminal();  // it reaches core.finish itself, see StageNode::pass_on
       ++core.terminal_count;
     }
   }
+}
+
+bool input_document_needed(const EngineCore& core) {
+  if (core.input_schema || core.spec.output.reads_input()) return true;
+  for (const auto& stage : core.spec.stages)
+    if (stage.with.reads_input()) return true;
+  return false;
 }
 
 void mark_needed_outputs(EngineCore& core) {
@@ -72,11 +87,12 @@ Result<std::unique_ptr<Engine>> Engine::create(pipeline::PipelineSpec spec,
   EngineCore* raw = core.get();
   core->finish = std::make_unique<tbb::flow::function_node<Job*>>(
       core->graph, tbb::flow::unlimited, [raw](Job* job) {
-        if (job->terminals_left.fetch_sub(1, std::memory_order_acq_rel) == 1) raw->finalize(job);
+        raw->terminal_passed(job);
         return tbb::flow::continue_msg();
       });
   wire(*core);
   mark_needed_outputs(*core);
+  core->input_document_needed = input_document_needed(*core);
   auto impl = std::make_unique<Impl>();
   impl->core = std::move(core);
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
@@ -97,11 +113,17 @@ JobHandle Engine::submit(JobRequest request) {
   JobHandle handle(job);
 
   const std::string& text = job->request().input_json;
-  job->input().Parse(text.data(), text.size());
-  if (job->input().HasParseError()) {
+  std::optional<size_t> syntax_error;
+  if (core.input_document_needed) {
+    job->input().Parse(text.data(), text.size());
+    if (job->input().HasParseError()) syntax_error = job->input().GetErrorOffset();
+  } else {
+    syntax_error = json_syntax_error(text);
+  }
+  if (syntax_error) {
     job->fail(JobResult::Status::kFailed, ErrorKind::kPermanent,
               "the job's input is not valid JSON (at character " +
-                  std::to_string(job->input().GetErrorOffset()) + ")",
+                  std::to_string(*syntax_error) + ")",
               "", -1);
   } else if (Status valid = core.validate_input(job->input()); !valid.ok()) {
     job->fail(JobResult::Status::kFailed, ErrorKind::kPermanent, valid.message(), "", -1);

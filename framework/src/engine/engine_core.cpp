@@ -1,6 +1,7 @@
 #include "engine/engine_core.h"
 
 #include "engine/job.h"
+#include "engine/job_pool.h"
 #include "engine/stage_node.h"
 #include "net/io_loop.h"
 #include "obs/log.h"
@@ -42,9 +43,14 @@ const char* to_string(StageStatus status) {
 }  // namespace
 
 EngineCore::EngineCore(pipeline::PipelineSpec spec_in, net::IoLoop* loop_in)
-    : spec(std::move(spec_in)), loop(loop_in) {}
+    : spec(std::move(spec_in)),
+      loop(loop_in),
+      job_pool(new JobPool(Job::block_bytes(spec.stages.size()))) {}
 
-EngineCore::~EngineCore() { graph.wait_for_all(); }
+EngineCore::~EngineCore() {
+  graph.wait_for_all();
+  job_pool->close();
+}
 
 void EngineCore::arm_deadline(Job* job) {
   int64_t deadline_ms = job->request().deadline.count() > 0 ? job->request().deadline.count()
@@ -71,38 +77,41 @@ void EngineCore::wake_retries(Job* job) {
 }
 
 void EngineCore::stage_finished(Job* job, size_t stage_index) {
-  int done = job->stages_done.fetch_add(1, std::memory_order_acq_rel) + 1;
   const auto& on_progress = job->request().on_progress;
-  if (on_progress) on_progress(spec.stages[stage_index].id, done, static_cast<int>(nodes.size()));
+  if (!on_progress) return;  // the count only feeds progress reports: no atomic add without
+  int done = job->stages_done.fetch_add(1, std::memory_order_acq_rel) + 1;
+  on_progress(spec.stages[stage_index].id, done, static_cast<int>(nodes.size()));
 }
 
-void EngineCore::finalize(Job* job) {
+void EngineCore::terminal_passed(Job* job, int64_t now) {
+  if (job->terminals_left.fetch_sub(1, std::memory_order_acq_rel) == 1) finalize(job, now);
+}
+
+void EngineCore::finalize(Job* job, int64_t now) {
   if (job->deadline_timer != 0 && loop->cancel_timer(job->deadline_timer)) {
     job->release();
     graph.release_wait();
   }
   Job::Ending ending = job->finish();
   JobResult result;
-  result.duration_ns = now_ns() - job->start_ns();
+  result.duration_ns = (now != 0 ? now : now_ns()) - job->start_ns();
   result.stages.reserve(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
     StageState& st = job->stage(i);
-    StageTiming t;
-    t.id = spec.stages[i].id;
-    t.status = to_string(st.status);
-    t.attempts = st.attempts;
-    if (st.attempts > 0) {
-      t.start_ns = st.start_ns - job->start_ns();
-      t.duration_ns = st.end_ns > st.start_ns ? st.end_ns - st.start_ns : 0;
-    }
-    t.error = st.error;
-    result.stages.push_back(std::move(t));
+    bool ran = st.attempts > 0;
+    // Built in place member by member: emplace_back() with no arguments value-initializes,
+    // which zeroes the whole timing first (a rep stos, ~5 % of a no-op job's time here).
+    result.stages.emplace_back(
+        std::string_view(spec.stages[i].id), std::string_view(to_string(st.status)),
+        ran ? st.start_ns - job->start_ns() : 0,
+        ran && st.end_ns > st.start_ns ? st.end_ns - st.start_ns : 0, st.attempts,
+        std::move(st.error));  // the job is released below: nothing reads it again
   }
   if (ending.ended_early) {
     result.status = ending.status;
     result.error_kind = ending.kind;
-    result.error = ending.error;
-    result.failed_stage = ending.failed_stage;
+    result.error = std::move(ending.error);
+    result.failed_stage = std::move(ending.failed_stage);
     result.retry_after_ms = ending.retry_after_ms;
   } else {
     pipeline::TemplateContext ctx;

@@ -21,14 +21,19 @@ class IoLoop;
 namespace aiw::engine {
 
 class Job;
+class JobPool;
 class StageNode;
 
 struct EngineCore {
   EngineCore(pipeline::PipelineSpec spec_in, net::IoLoop* loop_in);
   ~EngineCore();
 
-  // Called by the finish node once every terminal stage of a job is through.
-  void finalize(Job* job);
+  // A terminal stage is through with the job (the finish node, or the stage's own body);
+  // finalizes the job after the last one. now: a clock reading just taken on this thread
+  // (the stage's end), or 0.
+  void terminal_passed(Job* job, int64_t now = 0);
+  // Builds the job's result, hands it to on_done and lets go of the job.
+  void finalize(Job* job, int64_t now);
   // A stage of the job finished (for progress reporting).
   void stage_finished(Job* job, size_t stage_index);
   // Compiles spec.input_schema_json once, at engine creation.
@@ -44,6 +49,10 @@ struct EngineCore {
   net::IoLoop* loop;
   std::vector<std::unique_ptr<obs::StageMetrics>> metrics;
   std::optional<json::Schema> input_schema;
+  // False when no template reads ${input...} and there is no input schema: a job's input is
+  // then only checked for syntax, never parsed into a document.
+  bool input_document_needed = true;
+  JobPool* job_pool;  // closed, not deleted, with the engine: job handles may outlive it
   // Declared before the nodes: nodes are destroyed first, while the graph is still alive.
   tbb::flow::graph graph;
   std::vector<std::unique_ptr<StageNode>> nodes;

@@ -2,6 +2,7 @@
 
 #include "engine/call.h"
 #include "engine/engine_core.h"
+#include "engine/job_pool.h"
 #include "obs/clock.h"
 
 #include <algorithm>
@@ -19,19 +20,26 @@ size_t outputs_offset(size_t n) {
 }
 }  // namespace
 
-Job* Job::create(EngineCore* core, JobRequest request, size_t stage_count) {
-  size_t bytes = outputs_offset(stage_count) + stage_count * sizeof(const JsonValue*);
-  auto* raw = static_cast<unsigned char*>(::operator new(bytes));
-  auto* stages = reinterpret_cast<StageState*>(raw + kStagesOffset);
-  for (size_t i = 0; i < stage_count; ++i) new (stages + i) StageState();
-  auto* outputs = reinterpret_cast<const JsonValue**>(raw + outputs_offset(stage_count));
-  for (size_t i = 0; i < stage_count; ++i) outputs[i] = nullptr;
-  return new (raw) Job(core, std::move(request), stage_count, stages, outputs);
+size_t Job::block_bytes(size_t stage_count) {
+  return outputs_offset(stage_count) + stage_count * sizeof(const JsonValue*);
 }
 
-Job::Job(EngineCore* core, JobRequest request, size_t stage_count, StageState* stages,
-         const JsonValue** outputs)
+Job* Job::create(EngineCore* core, JobRequest request, size_t stage_count) {
+  JobPool* pool = core->job_pool;
+  auto* raw = static_cast<unsigned char*>(pool->take());
+  auto* stages = reinterpret_cast<StageState*>(raw + kStagesOffset);
+  // Default-initialized, not value-initialized (`StageState()`): that would zero the whole
+  // state first, call_storage included (~250 instructions a job for nothing).
+  for (size_t i = 0; i < stage_count; ++i) new (stages + i) StageState;
+  auto* outputs = reinterpret_cast<const JsonValue**>(raw + outputs_offset(stage_count));
+  for (size_t i = 0; i < stage_count; ++i) outputs[i] = nullptr;
+  return new (raw) Job(core, pool, std::move(request), stage_count, stages, outputs);
+}
+
+Job::Job(EngineCore* core, JobPool* pool, JobRequest request, size_t stage_count,
+         StageState* stages, const JsonValue** outputs)
     : core_(core),
+      pool_(pool),
       request_(std::move(request)),
       stage_count_(stage_count),
       stages_(stages),
@@ -43,13 +51,14 @@ Job::~Job() {
 }
 
 void Job::destroy() {
+  JobPool* pool = pool_;
   this->~Job();
-  ::operator delete(static_cast<void*>(this));
+  pool->give_back(this);
 }
 
 bool Job::add_call(aiw_call* call) {
   std::lock_guard lock(mu_);
-  if (ended_early_.load(std::memory_order_relaxed)) return false;
+  if (end_.load(std::memory_order_relaxed) == kEndedEarly) return false;
   // A call that already ended (its completion raced ahead) is not added: its remove_call may
   // have run already, and a stale entry would outlive the call.
   if (call->ended()) return true;
@@ -71,13 +80,15 @@ void Job::fail(JobResult::Status status, ErrorKind kind, std::string error, std:
   std::vector<aiw_call*> calls;
   {
     std::lock_guard lock(mu_);
-    if (finished_ || ended_early_.load(std::memory_order_relaxed)) return;
+    if (end_.load(std::memory_order_relaxed) != kRunning) return;
     final_status_ = status;
     error_kind_ = kind;
     error_ = std::move(error);
     failed_stage_ = std::move(stage_id);
     retry_after_ms_ = retry_after_ms;
-    ended_early_.store(true, std::memory_order_release);
+    // Published after the details, which finish() reads under this lock once it sees it.
+    int running = kRunning;
+    if (!end_.compare_exchange_strong(running, kEndedEarly, std::memory_order_acq_rel)) return;
     calls = calls_;
     for (aiw_call* c : calls) c->retain();
   }
@@ -87,20 +98,23 @@ void Job::fail(JobResult::Status status, ErrorKind kind, std::string error, std:
   aborted.message = status == JobResult::Status::kCancelled ? "aborted: the job was cancelled"
                                                               : "aborted: the job had already failed";
   for (aiw_call* c : calls) {
-    end_call(c, aborted);
+    CallOutcome outcome = aborted;  // each end consumes its own
+    end_call(c, std::move(outcome));
     c->release();
   }
 }
 
 Job::Ending Job::finish() {
-  std::lock_guard lock(mu_);
-  finished_ = true;
   Ending e;
-  e.ended_early = ended_early_.load(std::memory_order_relaxed);
+  int running = kRunning;
+  if (end_.compare_exchange_strong(running, kFinished, std::memory_order_acq_rel)) return e;
+  std::lock_guard lock(mu_);
+  e.ended_early = true;
   e.status = final_status_;
   e.kind = error_kind_;
-  e.error = error_;
-  e.failed_stage = failed_stage_;
+  // Moved: finish() runs once, and fail() changes nothing once the job ended early.
+  e.error = std::move(error_);
+  e.failed_stage = std::move(failed_stage_);
   e.retry_after_ms = retry_after_ms_;
   return e;
 }

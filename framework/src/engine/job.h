@@ -48,9 +48,13 @@ struct StageState {
 // Monotonic nanoseconds.
 int64_t now_ns();
 
+class JobPool;
+
 class Job {
  public:
-  // One allocation holds the job, its stage states and its output pointers.
+  // One block holds the job, its stage states and its output pointers; it comes from the
+  // engine's pool (sized with block_bytes) and goes back there.
+  static size_t block_bytes(size_t stage_count);
   static Job* create(EngineCore* core, JobRequest request, size_t stage_count);
 
   void retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
@@ -60,6 +64,8 @@ class Job {
 
   EngineCore* core() const { return core_; }
   const JobRequest& request() const { return request_; }
+  // Null unless the engine parsed the input: only when a template or the input schema reads it
+  // (EngineCore::input_document_needed).
   Json& input() { return input_; }
   StageState& stage(size_t i) { return stages_[i]; }
   const JsonValue* const* outputs() const { return outputs_; }
@@ -70,7 +76,7 @@ class Job {
   void set_deadline_ns(int64_t ns) { deadline_ns_ = ns; }
 
   // True once the job failed or was cancelled: remaining stages are skipped.
-  bool ended_early() const { return ended_early_.load(std::memory_order_acquire); }
+  bool ended_early() const { return end_.load(std::memory_order_acquire) == kEndedEarly; }
   // Records the first failure (later ones are ignored) and aborts every in-flight call.
   // No-op once the job finished.
   void fail(JobResult::Status status, ErrorKind kind, std::string error, std::string stage_id,
@@ -81,6 +87,7 @@ class Job {
   void remove_call(aiw_call* call);
 
   // How the job ended, taken once when it finishes; later fail() calls change nothing.
+  // Lock-free when the job did not end early.
   struct Ending {
     bool ended_early = false;
     JobResult::Status status = JobResult::Status::kCompleted;
@@ -97,12 +104,13 @@ class Job {
   net::IoLoop::TimerId deadline_timer = 0;
 
  private:
-  Job(EngineCore* core, JobRequest request, size_t stage_count, StageState* stages,
-      const JsonValue** outputs);
+  Job(EngineCore* core, JobPool* pool, JobRequest request, size_t stage_count,
+      StageState* stages, const JsonValue** outputs);
   ~Job();
   void destroy();
   std::atomic<int> refs_{1};
   EngineCore* core_;
+  JobPool* pool_;  // where the block goes back; outlives the engine while this job lives
   JobRequest request_;
   // The input document allocates from a buffer inside the job first: small inputs cost no
   // allocation of their own.
@@ -114,9 +122,11 @@ class Job {
   const JsonValue** outputs_;      // likewise
   int64_t start_ns_;
   int64_t deadline_ns_ = 0;
-  std::atomic<bool> ended_early_{false};
+  // kRunning -> kEndedEarly (fail) or kFinished (finish, when nothing failed): whichever
+  // comes first wins, so a job that completes takes no lock to finish.
+  enum EndState { kRunning, kEndedEarly, kFinished };
+  std::atomic<int> end_{kRunning};
   std::mutex mu_;  // guards everything below
-  bool finished_ = false;
   std::vector<aiw_call*> calls_;
   JobResult::Status final_status_ = JobResult::Status::kCompleted;
   ErrorKind error_kind_ = ErrorKind::kNone;

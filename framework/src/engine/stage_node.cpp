@@ -1,12 +1,9 @@
 #include "engine/stage_node.h"
 
 #include "engine/job.h"
+#include "engine/json_syntax.h"
 #include "net/io_loop.h"
 #include "obs/log.h"
-
-#include <rapidjson/encodedstream.h>
-#include <rapidjson/memorystream.h>
-#include <rapidjson/reader.h>
 
 #include <algorithm>
 #include <random>
@@ -24,14 +21,30 @@ pipeline::TemplateContext context_of(Job* job) {
   return ctx;
 }
 
-// Checks JSON syntax with a SAX reader that builds nothing (trailing text is an error too).
-bool is_valid_json(std::string_view text) {
-  rapidjson::Reader reader;
-  rapidjson::MemoryStream memory(text.data(), text.size());
-  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(memory);
-  rapidjson::BaseReaderHandler<> ignore;
-  return !reader.Parse(stream, ignore).IsError();
-}
+// How many stages deep the current body runs chained stages (see pass_on): bounded so that a
+// long chain cannot grow the worker's stack without limit; past it, the next stage gets a task.
+constexpr int kMaxChainDepth = 16;
+thread_local int t_chain_depth = 0;
+
+// The call whose plugin invoke() runs on this thread right now. A call that ends inside it
+// hands off with a plain store: only invoke() itself, on this thread and after the plugin
+// returned, reads or writes the hand-off state then.
+thread_local const aiw_call* t_invoking = nullptr;
+
+struct Invoking {
+  explicit Invoking(const aiw_call* call) : outer(t_invoking) { t_invoking = call; }
+  ~Invoking() { t_invoking = outer; }
+  Invoking(const Invoking&) = delete;
+  Invoking& operator=(const Invoking&) = delete;
+  const aiw_call* outer;
+};
+
+struct ChainDepth {
+  ChainDepth() { ++t_chain_depth; }
+  ~ChainDepth() { --t_chain_depth; }
+  ChainDepth(const ChainDepth&) = delete;
+  ChainDepth& operator=(const ChainDepth&) = delete;
+};
 
 int64_t jittered(int64_t delay_ms) {
   // +-20 %: retries of many jobs that failed together do not come back together.
@@ -48,6 +61,7 @@ StageNode::StageNode(EngineCore& core, size_t index, plugin::StageInstance insta
   exec_ = std::make_unique<ExecNode>(core.graph, unlimited,
                                      [this](Job* job, Ports& ports) { run(job, ports); });
   const pipeline::StageSpec& s = spec();
+  if (s.with.is_constant()) constant_params_ = &s.with.constant_json();
   if (s.concurrency > 0) {
     queue_ = std::make_unique<queue_node<Job*>>(core.graph);
     limiter_ = std::make_unique<limiter_node<Job*>>(core.graph, s.concurrency);
@@ -78,7 +92,7 @@ std::string StageNode::describe() const {
   return "stage '" + spec().id + "' (" + spec().uses + ")";
 }
 
-void StageNode::run(Job* job, Ports& ports) {
+void StageNode::run(Job* job, Ports& ports, int64_t now) {
   StageState& st = job->stage(index_);
   if (job->ended_early()) {
     st.status = StageStatus::kSkipped;
@@ -87,13 +101,12 @@ void StageNode::run(Job* job, Ports& ports) {
     pass_on(job, &ports);
     return;
   }
-  const pipeline::Template& with = spec().with;
-  if (with.is_constant()) {
-    invoke(job, with.constant_json(), ports);
+  if (constant_params_) {
+    invoke(job, *constant_params_, ports, now);
     return;
   }
   std::string params, error;
-  if (!with.render(context_of(job), params, error)) {
+  if (!spec().with.render(context_of(job), params, error)) {
     CallOutcome bad;
     bad.kind = CallOutcome::Kind::kError;
     bad.error_kind = ErrorKind::kPermanent;
@@ -103,12 +116,12 @@ void StageNode::run(Job* job, Ports& ports) {
     pass_on(job, &ports);
     return;
   }
-  invoke(job, params, ports);
+  invoke(job, params, ports, now);
 }
 
-void StageNode::invoke(Job* job, const std::string& params, Ports& ports) {
+void StageNode::invoke(Job* job, const std::string& params, Ports& ports, int64_t now) {
   StageState& st = job->stage(index_);
-  int64_t now = now_ns();
+  if (now == 0) now = now_ns();
   if (++st.attempts == 1) st.start_ns = now;
   int64_t deadline = spec().timeout_ms > 0 ? now + spec().timeout_ms * 1000000 : 0;
   bool job_deadline_first = job->deadline_ns() != 0 && (deadline == 0 || job->deadline_ns() < deadline);
@@ -123,20 +136,24 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports) {
   call->deadline_is_job = job_deadline_first;
   call->retain();  // this function's reference
   metrics().started.add();
-  try {
-    instance_.invoke(call, params);
-  } catch (const std::exception& e) {  // a raw C++ plugin without the SDK's guard
-    CallOutcome thrown;
-    thrown.kind = CallOutcome::Kind::kError;
-    thrown.error_kind = ErrorKind::kPermanent;
-    thrown.message = std::string("stage threw an exception: ") + e.what();
-    end_call(call, std::move(thrown));
-  } catch (...) {
-    CallOutcome thrown;
-    thrown.kind = CallOutcome::Kind::kError;
-    thrown.error_kind = ErrorKind::kPermanent;
-    thrown.message = "stage threw a non-standard exception";
-    end_call(call, std::move(thrown));
+  {
+    // Until the plugin returns, an end on this thread is this call ending inside invoke().
+    Invoking invoking(call);
+    try {
+      instance_.invoke(call, params);
+    } catch (const std::exception& e) {  // a raw C++ plugin without the SDK's guard
+      CallOutcome thrown;
+      thrown.kind = CallOutcome::Kind::kError;
+      thrown.error_kind = ErrorKind::kPermanent;
+      thrown.message = std::string("stage threw an exception: ") + e.what();
+      end_call(call, std::move(thrown));
+    } catch (...) {
+      CallOutcome thrown;
+      thrown.kind = CallOutcome::Kind::kError;
+      thrown.error_kind = ErrorKind::kPermanent;
+      thrown.message = "stage threw a non-standard exception";
+      end_call(call, std::move(thrown));
+    }
   }
   // While this body runs, its task keeps the graph from being idle. A call that goes on after
   // invoke() returned needs the graph's wait count held until its end has been handled, and
@@ -173,7 +190,12 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports) {
 }
 
 void StageNode::hand_off(aiw_call* call, bool pass) {
-  int previous = call->handoff.exchange(pass ? aiw_call::kEndedPassOn : aiw_call::kEndedHold);
+  int ended = pass ? aiw_call::kEndedPassOn : aiw_call::kEndedHold;
+  if (call == t_invoking) {  // ended inside invoke() on this thread: the body finishes the job
+    call->handoff.store(ended, std::memory_order_relaxed);
+    return;
+  }
+  int previous = call->handoff.exchange(ended);
   if (previous == aiw_call::kInBody) return;  // the body, still in invoke(), finishes the job
   if (pass) pass_on(call->job, nullptr);
   core_.graph.release_wait();  // the body's hold; last: the engine may go once the graph is idle
@@ -199,7 +221,7 @@ void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
       valid = !st.output->HasParseError();
       if (valid) job->set_output(index_, st.output.get());
     } else {
-      valid = is_valid_json(outcome.output_json);  // no document built
+      valid = !json_syntax_error(outcome.output_json);  // no document built
     }
     if (!valid) {
       outcome.kind = CallOutcome::Kind::kError;
@@ -268,8 +290,28 @@ void StageNode::record_failure(Job* job, const CallOutcome& outcome) {
 
 void StageNode::pass_on(Job* job, Ports* ports) {
   if (limiter_) limiter_->decrementer().try_put(tbb::flow::continue_msg());
-  if (ports) std::get<0>(*ports).try_put(job);
-  else tbb::flow::output_port<0>(*exec_).try_put(job);
+  if (terminal_) {
+    // Inside the body (an engine thread) the job's finish runs right here, saving a task;
+    // from the I/O thread it goes through the finish node, so that on_done runs on an engine
+    // thread as promised and never holds up the I/O loop.
+    if (ports) core_.terminal_passed(job, job->stage(index_).end_ns);
+    else core_.finish->try_put(job);
+    return;
+  }
+  if (!ports) {
+    tbb::flow::output_port<0>(*exec_).try_put(job);
+    return;
+  }
+  if (chained_next_ && t_chain_depth < kMaxChainDepth) {
+    // Runs the next stage's body here: same thread and order as task bypass, without the
+    // task (~370 instructions a stage). Only inside a body: the I/O thread never runs stages.
+    ChainDepth depth;
+    // The end of this stage (0 when it was skipped) is the start of the next: one clock
+    // reading (~16 ns here) fewer per link.
+    chained_next_->run(job, chained_next_->exec_->output_ports(), job->stage(index_).end_ns);
+    return;
+  }
+  std::get<0>(*ports).try_put(job);
 }
 
 }  // namespace aiw::engine

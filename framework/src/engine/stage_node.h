@@ -7,6 +7,11 @@
 // body passes the job on through its own output port, with no hand-off; when it ends later
 // (I/O), the completion path puts the job on the same port from the I/O thread, having held
 // the graph's wait count meanwhile (what async_node's gateway does, without its enqueue).
+//
+// Inside a body, a job that goes on to a stage which is the only successor and takes jobs
+// straight into exec runs that stage's body at once, in the same task (task bypass without
+// the task); a terminal stage finishes the job itself. From the I/O thread both go through
+// the graph's nodes, so stage bodies and on_done only ever run on engine threads.
 #pragma once
 
 #include "engine/call.h"
@@ -32,6 +37,8 @@ class StageNode {
   // Where upstream stages (or submit, for roots) put a job.
   tbb::flow::receiver<Job*>& entry();
   ExecNode& exec() { return *exec_; }
+  // True when jobs enter straight into exec (no fan-in gate, no concurrency limit).
+  bool entry_is_exec() const { return !gate_ && !queue_; }
   size_t index() const { return index_; }
   const pipeline::StageSpec& spec() const { return core_.spec.stages[index_]; }
   obs::StageMetrics& metrics() { return *core_.metrics[index_]; }
@@ -39,6 +46,12 @@ class StageNode {
   void set_output_needed() { output_needed_ = true; }
   // True for the stage whose whole output is the job's result (kept as text).
   void set_keep_output_text() { keep_output_text_ = true; }
+  // True for a stage nobody needs: it hands its jobs to the engine's finish step.
+  void set_terminal() { terminal_ = true; }
+  // The only stage that needs this one, when it takes jobs straight into its exec node (no
+  // fan-in gate, no concurrency limit): jobs that end inside this stage's body run on into
+  // that stage in the same task, as TBB's task bypass would, instead of spawning a task.
+  void set_chained_successor(StageNode* next) { chained_next_ = next; }
 
   // Completion path of a call (any thread).
   void on_call_end(aiw_call* call, CallOutcome&& outcome);
@@ -46,8 +59,10 @@ class StageNode {
   void retry_now(Job* job);
 
  private:
-  void run(Job* job, Ports& ports);
-  void invoke(Job* job, const std::string& params, Ports& ports);
+  // now, when non-zero, is a clock reading taken just before on this thread (the end of
+  // the chained stage before this one), used instead of reading the clock again.
+  void run(Job* job, Ports& ports, int64_t now = 0);
+  void invoke(Job* job, const std::string& params, Ports& ports, int64_t now);
   // Passes the job on to the successors and gives back the concurrency slot; ports is null
   // outside the node's body.
   void pass_on(Job* job, Ports* ports);
@@ -62,6 +77,10 @@ class StageNode {
   plugin::StageInstance instance_;  // destroyed with the node, through the plugin
   bool output_needed_ = false;
   bool keep_output_text_ = false;
+  bool terminal_ = false;
+  // The parameters when they hold no reference (the same text for every job), else null.
+  const std::string* constant_params_ = nullptr;
+  StageNode* chained_next_ = nullptr;
   std::unique_ptr<ExecNode> exec_;
   std::unique_ptr<GateNode> gate_;
   std::unique_ptr<tbb::flow::queue_node<Job*>> queue_;

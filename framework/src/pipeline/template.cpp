@@ -188,6 +188,8 @@ const std::vector<size_t>& Template::referenced_stages() const {
   return impl_ ? impl_->referenced_stages : kNone;
 }
 
+bool Template::reads_input() const { return impl_ && impl_->reads_input; }
+
 std::optional<size_t> Template::whole_stage_output() const {
   if (!impl_ || impl_->constant) return std::nullopt;
   const internal::Node& root = impl_->root;

@@ -47,6 +47,9 @@ class Template {
 
   // Indices of the stages this template reads (for upstream checks and lazy output parsing).
   const std::vector<size_t>& referenced_stages() const;
+  // True when some reference reads the job's input (${input...}): the engine parses a job's
+  // input into a document only when a template, or the input schema, needs one.
+  bool reads_input() const;
 
   // The stage index when the whole template is exactly "${stages.<id>.output}": the engine
   // then passes that stage's output text through without parsing or rendering it.

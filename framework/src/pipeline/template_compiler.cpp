@@ -153,9 +153,12 @@ Node Compiler::compile_string(const JsonValue& value, const std::string& pointer
   if (parts.size() > 1 && parts.back().literal.empty()) parts.pop_back();
   if (parts.size() == 1 && !parts.front().reference)
     return constant(JsonValue(parts.front().literal, impl_.storage.GetAllocator()));
-  for (const Part& part : parts)
-    if (part.reference && part.reference->root == Reference::Root::kStage)
+  for (const Part& part : parts) {
+    if (!part.reference) continue;
+    if (part.reference->root == Reference::Root::kStage)
       impl_.referenced_stages.push_back(part.reference->stage);
+    if (part.reference->root == Reference::Root::kInput) impl_.reads_input = true;
+  }
   Node node;
   if (parts.size() == 1 && parts.front().literal.empty()) {
     node.kind = Node::Kind::kReference;

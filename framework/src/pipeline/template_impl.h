@@ -50,6 +50,7 @@ struct Template::Impl {
   bool constant = true;
   std::string constant_json = "null";
   std::vector<size_t> referenced_stages;
+  bool reads_input = false;
 };
 
 }  // namespace aiw::pipeline
