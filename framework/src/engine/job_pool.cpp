@@ -4,11 +4,32 @@
 
 namespace aiw::engine {
 
+struct JobPool::ThreadCache {
+  static constexpr int kBlocks = 8;
+  JobPool* pool = nullptr;  // whose blocks these are (alive while count > 0)
+  void* blocks[kBlocks];
+  int count = 0;
+
+  ~ThreadCache() { flush(); }
+  // Everything back to the shared list; may delete a closed pool with the last block.
+  void flush() {
+    JobPool* owner = pool;
+    int n = count;
+    pool = nullptr;
+    count = 0;
+    for (int i = 0; i < n; ++i) owner->give_back_shared(blocks[i]);
+  }
+};
+
+thread_local JobPool::ThreadCache JobPool::t_cache_;
+
 JobPool::~JobPool() {
   for (void* block : idle_) ::operator delete(block);
 }
 
 void* JobPool::take() {
+  ThreadCache& cache = t_cache_;
+  if (cache.pool == this && cache.count > 0) return cache.blocks[--cache.count];  // still counted
   {
     tbb::spin_mutex::scoped_lock lock(mu_);
     ++taken_;
@@ -28,6 +49,19 @@ void* JobPool::take() {
 }
 
 void JobPool::give_back(void* block) {
+  ThreadCache& cache = t_cache_;
+  if (cache.pool != this) {
+    cache.flush();
+    cache.pool = this;
+  }
+  if (cache.count < ThreadCache::kBlocks && !closed_.load(std::memory_order_relaxed)) {
+    cache.blocks[cache.count++] = block;  // stays counted in taken_
+    return;
+  }
+  give_back_shared(block);
+}
+
+void JobPool::give_back_shared(void* block) {
   bool delete_pool = false;
   {
     tbb::spin_mutex::scoped_lock lock(mu_);

@@ -5,10 +5,17 @@
 //
 // A JobHandle may outlive its engine, and the job with it: the engine closes the pool instead
 // of deleting it, and the last block given back after that deletes the pool.
+//
+// Each thread keeps its last few given-back blocks of one pool and takes them again without the
+// lock: a job finishes and the next is submitted on the same TBB thread, so its block stays in
+// that core's cache instead of crossing to the other core through the shared list (perf showed
+// taking, giving back and first touching blocks at ~30 % of a no-op job's time). Blocks in a
+// thread's cache still count as taken, so their pool lives (closed or not) until they go back.
 #pragma once
 
 #include <oneapi/tbb/spin_mutex.h>
 
+#include <atomic>
 #include <cstddef>
 #include <vector>
 
@@ -29,7 +36,10 @@ class JobPool {
   void close();
 
  private:
+  struct ThreadCache;
+  static thread_local ThreadCache t_cache_;  // this thread's, for whichever pool it last served
   ~JobPool();
+  void give_back_shared(void* block);  // to the shared list, under the lock
 
   // Beyond this many idle blocks, given-back blocks are freed: a burst of jobs in flight
   // (10,000 waiting on a timer) does not pin its peak memory for the engine's life.
@@ -40,7 +50,7 @@ class JobPool {
   tbb::spin_mutex mu_;  // guards everything below
   std::vector<void*> idle_;
   size_t taken_ = 0;
-  bool closed_ = false;
+  std::atomic<bool> closed_{false};  // read without the lock by give_back
 };
 
 }  // namespace aiw::engine
