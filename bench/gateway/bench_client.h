@@ -1,5 +1,6 @@
 // What the gateway's load programs (open_loop, sse_streams) share: their users and tokens, the
-// gateway's address, and their own CPU time (printed so that their cost is visible).
+// gateway's address, their own CPU time (printed so that their cost is visible), and reading
+// their flags with aiw's own parser (cli/args.h).
 #pragma once
 
 #include <arpa/inet.h>
@@ -12,9 +13,23 @@
 #include <string>
 #include <vector>
 
+#include "cli/args.h"
 #include "gateway/jwt.h"
 
 namespace aiw::bench {
+
+// A number flag (0 or more, fractions allowed), or fallback when absent; UsageError when not.
+inline double number_flag(const cli::Args& args, const std::string& flag, double fallback) {
+  auto v = args.value(flag);
+  if (!v) return fallback;
+  try {
+    size_t used = 0;
+    double n = std::stod(*v, &used);
+    if (used == v->size() && n >= 0) return n;
+  } catch (const std::exception&) {
+  }
+  throw cli::UsageError("--" + flag + " must be a number of 0 or more, got '" + *v + "'");
+}
 
 // The ids that run.sh put in auth.users, one per line, and an HS256 user token for each (valid
 // two hours), minted with the gateway's secret so that JWT verification runs for real.

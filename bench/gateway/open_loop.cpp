@@ -95,24 +95,25 @@ struct Connection {
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--host") o.host = next();
-    else if (a == "--port") o.port = std::stoi(next());
-    else if (a == "--secret") o.secret = next();
-    else if (a == "--users") o.users_file = next();
-    else if (a == "--type") o.type = next();
-    else if (a == "--rate") o.rate = std::stod(next());
-    else if (a == "--get-rate") o.get_rate = std::stod(next());
-    else if (a == "--duration") o.duration = std::stod(next());
-    else if (a == "--warmup") o.warmup = std::stod(next());
-    else if (a == "--connections") o.connections = std::stoi(next());
-    else if (a == "--slow-ms") o.slow_ms = std::stod(next());
-    else die("unknown option " + a);
+  try {
+    aiw::cli::Args a({argv + 1, argv + argc},
+                {"host", "port", "secret", "users", "type", "rate", "get-rate", "duration",
+                 "warmup", "connections", "slow-ms"},
+                {});
+    if (!a.positionals().empty()) die("unknown argument " + a.positionals().front());
+    o.host = a.value("host").value_or(o.host);
+    o.port = static_cast<int>(a.positive("port", o.port));
+    o.secret = a.value("secret").value_or("");
+    o.users_file = a.value("users").value_or("");
+    o.type = a.value("type").value_or(o.type);
+    o.rate = aiw::bench::number_flag(a, "rate", o.rate);
+    o.get_rate = aiw::bench::number_flag(a, "get-rate", o.get_rate);
+    o.duration = aiw::bench::number_flag(a, "duration", o.duration);
+    o.warmup = aiw::bench::number_flag(a, "warmup", o.warmup);
+    o.connections = static_cast<int>(a.positive("connections", o.connections));
+    o.slow_ms = aiw::bench::number_flag(a, "slow-ms", o.slow_ms);
+  } catch (const aiw::cli::UsageError& e) {
+    die(e.what());
   }
   if (o.secret.empty() || o.users_file.empty()) die("--secret and --users are required");
   return o;

@@ -80,30 +80,30 @@ struct Options {
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--host") o.host = next();
-    else if (a == "--port") o.port = std::stoi(next());
-    else if (a == "--secret") o.secret = next();
-    else if (a == "--users") o.users_file = next();
-    else if (a == "--database-url") o.database_url = next();
-    else if (a == "--type") o.type = next();
-    else if (a == "--ready-file") o.ready_file = next();
-    else if (a == "--streams") o.streams = std::stoul(next());
-    else if (a == "--batch") o.batch = std::stoul(next());
-    else if (a == "--gap-ms") o.gap_ms = std::stod(next());
-    else if (a == "--start-after") o.start_after = std::stod(next());
-    else if (a == "--open-timeout") o.open_timeout = std::stod(next());
-    else if (a == "--end-timeout") o.end_timeout = std::stod(next());
-    else die("unknown option " + a);
+  try {
+    aiw::cli::Args a({argv + 1, argv + argc},
+                {"host", "port", "secret", "users", "database-url", "type", "ready-file",
+                 "streams", "batch", "gap-ms", "start-after", "open-timeout", "end-timeout"},
+                {});
+    if (!a.positionals().empty()) die("unknown argument " + a.positionals().front());
+    o.host = a.value("host").value_or(o.host);
+    o.port = static_cast<int>(a.positive("port", o.port));
+    o.secret = a.value("secret").value_or("");
+    o.users_file = a.value("users").value_or("");
+    o.database_url = a.value("database-url").value_or("");
+    o.type = a.value("type").value_or(o.type);
+    o.ready_file = a.value("ready-file").value_or("");
+    o.streams = static_cast<size_t>(a.positive("streams", static_cast<long long>(o.streams)));
+    o.batch = static_cast<size_t>(a.positive("batch", static_cast<long long>(o.batch)));
+    o.gap_ms = aiw::bench::number_flag(a, "gap-ms", o.gap_ms);
+    o.start_after = aiw::bench::number_flag(a, "start-after", o.start_after);
+    o.open_timeout = aiw::bench::number_flag(a, "open-timeout", o.open_timeout);
+    o.end_timeout = aiw::bench::number_flag(a, "end-timeout", o.end_timeout);
+  } catch (const aiw::cli::UsageError& e) {
+    die(e.what());
   }
   if (o.secret.empty() || o.users_file.empty() || o.database_url.empty())
     die("--secret, --users and --database-url are required");
-  if (o.streams == 0 || o.batch == 0) die("--streams and --batch must be positive");
   return o;
 }
 
