@@ -24,10 +24,10 @@ int64_t Histogram::upper_bound_of(int bucket) {
 }
 
 void Histogram::record_ns(int64_t nanoseconds) {
-  Shard& shard = shards_[this_thread_shard()];
-  shard.buckets[bucket_of(nanoseconds)].fetch_add(1, std::memory_order_relaxed);
-  shard.sum_ns.fetch_add(static_cast<uint64_t>(std::max<int64_t>(nanoseconds, 0)),
-                         std::memory_order_relaxed);
+  int index = this_thread_shard();
+  Shard& shard = shards_[index];
+  add_to_shard(shard.buckets[bucket_of(nanoseconds)], 1, index);
+  add_to_shard(shard.sum_ns, static_cast<uint64_t>(std::max<int64_t>(nanoseconds, 0)), index);
 }
 
 uint64_t Histogram::bucket_total(int bucket) const {

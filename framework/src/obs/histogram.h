@@ -1,5 +1,5 @@
 // Histogram: a lock-free latency histogram with ~3% relative error, cheap enough to record on
-// every stage of every job: one relaxed increment on this thread's own shard (obs/sharded.h).
+// every stage of every job: a plain add on this thread's own shard (obs/sharded.h).
 //
 // Buckets are log-linear: each power of two of nanoseconds is split in 32 equal sub-buckets,
 // from 1 us to ~2^40 ns (~18 min); values outside are clamped to the ends.
