@@ -84,6 +84,36 @@ TEST_F(QueueTest, EleventhActiveJobOfAUserIsRefusedEvenUnder50ConcurrentInserts)
       << sentence;
 }
 
+TEST_F(QueueTest, AnEnqueueUnderALimitCountsOnceAndLaterInsertsOfItsTransactionAreCountedAgain) {
+  std::string user = add_user();
+  pqxx::connection conn(url_);
+  pqxx::work tx(conn);
+  tx.exec("set local track_functions = 'pl'");  // counts PL/pgSQL calls in this transaction
+  std::string nine = "[";
+  for (int i = 0; i < 9; ++i) nine += std::string(i ? "," : "") + R"({"user_id":")" + user + R"(","type":"echo"})";
+  nine += "]";
+  EXPECT_EQ(tx.exec1("select count(*) from aiw_enqueue_jobs(" + tx.quote(nine) +
+                     "::jsonb) where out_refused is null")[0].as<int>(), 9);
+  auto trigger_calls = [&] {
+    return tx.exec1("select coalesce(pg_stat_get_xact_function_calls("
+                    "'public.aiw_enforce_active_job_limit'::regproc), 0)")[0].as<int>();
+  };
+  // The function counted and locked for the batch: the row trigger was not called for its rows.
+  EXPECT_EQ(trigger_calls(), 0);
+  EXPECT_EQ(tx.exec1("select current_setting('aiw.enqueue_counted', true)")[0].c_str(), std::string())
+      << "the function leaves the skip flag cleared";
+  // An insert of the same transaction outside the function is counted by the trigger again.
+  const std::string insert = "insert into analysis_jobs (user_id, type) values ('" + user + "', 'echo')";
+  tx.exec(insert);  // the 10th active job: allowed
+  EXPECT_EQ(trigger_calls(), 1);
+  try {
+    tx.exec(insert);  // the 11th
+    ADD_FAILURE() << "the 11th active job was inserted";
+  } catch (const pqxx::sql_error& e) {
+    EXPECT_EQ(e.sqlstate(), "AIW01") << e.what();
+  }
+}
+
 TEST_F(QueueTest, FinishedJobsDoNotCountAgainstTheLimitButRetriedOnesDo) {
   std::string user = add_user();
   auto s = store();
