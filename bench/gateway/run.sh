@@ -22,6 +22,9 @@ RATES="${RATES:-100 1000 2500 5000}"
 # PG_LOG_MIN_MS (unset): log statements slower than this many ms in the kept server.log
 # SLOW_MS (0): > 0 prints, per second, how many POSTs took longer than this
 # MIN_WAL_SIZE (1GB): PostgreSQL's min_wal_size (see below why)
+# ACTIVE_LIMIT (0): the gateway's MAX_ACTIVE_JOBS_PER_USER; production runs with 10. With no worker
+# draining, keep USERS * 10 above the jobs a run sends (e.g. USERS=100000 for 3,000/s for 30 s)
+# SETUP_SQL (unset): SQL run once after migrating, e.g. an older trigger for a schema A/B test
 # SSE_STREAMS (1000): event streams held open in the SSE step; SSE_POST_RATE (1000) and
 # SSE_POST_SECONDS (15): the POST load alongside them; SSE_GAP_MS (700): between the statements
 # that drive the events (15 statements for 1,000 streams)
@@ -56,6 +59,7 @@ trap cleanup EXIT
 # changes none of them).
 export DATABASE_URL="$(run bash "$root/packaging/local-postgres.sh" start "$pgdir" "$PG_PORT")"
 "$aiw" migrate >/dev/null
+if [ -n "${SETUP_SQL:-}" ]; then command psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "$SETUP_SQL" >/dev/null; fi
 psql() { command psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
 # WAL segments: a backend that fills the last one creates the next itself, writing 16 MB of
 # zeros and syncing them (IO:WALInitSync), 25-60 ms during which every commit waits: at 1,000
@@ -79,10 +83,11 @@ psql -c "insert into aiw_workers (id, host, pid, types, concurrency, lease_ms, v
          values ('bench/registered-only', 'bench', 0, '{noop}', 0, 86400000, 'bench')"
 
 # The per-IP rate limit is a product rule and all load comes from one address here, so it is set
-# out of reach (its check still runs). The per-user active-job limit is off (0): with no worker
-# draining, every user would reach 10 pending jobs within seconds and the rest would be 429s.
+# out of reach (its check still runs). The per-user active-job limit is off (ACTIVE_LIMIT=0) by
+# default: with no worker draining, each of 1,000 users would reach 10 pending jobs within
+# seconds and the rest would be 429s.
 PORT="$GW_PORT" SUPABASE_JWT_SECRET="$SECRET" GATEWAY_ASYNC_DEFAULT=true GATEWAY_IO_THREADS="$IO_THREADS" \
-  RATE_LIMIT_PER_MINUTE=1000000000 MAX_ACTIVE_JOBS_PER_USER=0 LOG_LEVEL=warn \
+  RATE_LIMIT_PER_MINUTE=1000000000 MAX_ACTIVE_JOBS_PER_USER="${ACTIVE_LIMIT:-0}" LOG_LEVEL=warn \
   nice -n "$NICE" "$aiw" gateway --pipelines "$root/bench/gateway/pipelines" >"$work/gateway.log" 2>&1 &
 gw_pid=$!
 for _ in $(seq 100); do
