@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
     jobs = args.positive("jobs", jobs);
     concurrency = args.positive("concurrency", concurrency);
     rounds = args.positive("rounds", rounds);
-    threads = args.has("threads") ? args.positive("threads", 1) : 0;
+    threads = args.positive("threads", 0);  // 0: TBB's default, every core
   } catch (const aiw::cli::UsageError& e) {
     std::fprintf(stderr, "engine_overhead: %s\nusage: engine_overhead [--jobs N] "
                  "[--concurrency C] [--rounds R] [--threads T]\n", e.what());

@@ -59,8 +59,8 @@ trap cleanup EXIT
 # changes none of them).
 export DATABASE_URL="$(run bash "$root/packaging/local-postgres.sh" start "$pgdir" "$PG_PORT")"
 "$aiw" migrate >/dev/null
-if [ -n "${SETUP_SQL:-}" ]; then command psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "$SETUP_SQL" >/dev/null; fi
 psql() { command psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
+if [ -n "${SETUP_SQL:-}" ]; then psql -c "$SETUP_SQL" >/dev/null; fi
 # WAL segments: a backend that fills the last one creates the next itself, writing 16 MB of
 # zeros and syncing them (IO:WALInitSync), 25-60 ms during which every commit waits: at 1,000
 # jobs/s that was each ~10 s, the slowest 0.5 % of answers. A server under steady load reuses
