@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -497,6 +498,21 @@ TEST(AiwBench, JsonReportParsesAndCountsEveryJobCompleted) {
   EXPECT_EQ(report["stages"].Size(), 5u);
   for (const auto& stage : report["stages"].GetArray())
     EXPECT_EQ(stage["succeeded"].GetUint64(), 2000u) << to_string(stage);
+}
+
+// Each in-flight slot runs its own share of the jobs: every job runs exactly once also when the
+// concurrency does not divide the count, or exceeds it.
+TEST(AiwBench, RunsExactlyTheJobsAskedForWhateverTheConcurrency) {
+  for (auto [jobs, concurrency] : {std::pair{"1001", "7"}, std::pair{"3", "50"}, std::pair{"1", "1"}}) {
+    ProcessResult r = aiw({"bench", source_file("bench/pipelines/noop5.yaml"), "--jobs", jobs,
+                           "--concurrency", concurrency, "--json"});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    Json report;
+    ASSERT_TRUE(parse_json(r.out, report)) << r.out;
+    EXPECT_EQ(report["completed"].GetInt64(), std::atoll(jobs)) << jobs << " / " << concurrency;
+    for (const auto& stage : report["stages"].GetArray())
+      EXPECT_EQ(stage["succeeded"].GetUint64(), std::strtoull(jobs, nullptr, 10)) << to_string(stage);
+  }
 }
 
 TEST(AiwBench, FailingJobsExit1AndShowTheFirstError) {

@@ -2,6 +2,8 @@
 // concurrency limits.
 #include "engine_test_support.h"
 
+#include <gmock/gmock.h>
+
 #include <aiw/json.h>
 
 #include <atomic>
@@ -189,6 +191,43 @@ stages:
   EXPECT_GE(stage_of(r, "a").duration_ns, 10'000'000);
   EXPECT_GE(stage_of(r, "b").start_ns, stage_of(r, "a").start_ns + stage_of(r, "a").duration_ns);
   EXPECT_EQ(stage_of(r, "b").attempts, 1);
+}
+
+// A caller that reads no per-job timings (aiw bench) can leave them out; the job's outcome,
+// its result and the stages' metrics are the same, and a failure still names its stage.
+TEST(EngineFlow, WithoutStageTimingsTheJobEndsTheSameAndCarriesNoTimings) {
+  auto engine = make_engine(R"(
+name: untimed
+version: "1"
+stages:
+  - { id: a, uses: testkit.echo, with: { n: "${input.n}" } }
+  - { id: b, uses: testkit.echo, needs: [a], with: { n: "${stages.a.output.n}" } }
+)");
+  auto run = [&](const std::string& input, bool timings) {
+    engine::JobResult result;
+    engine::JobRequest request;
+    request.id = "job-untimed";
+    request.input_json = input;
+    request.stage_timings = timings;
+    request.on_done = [&result](engine::JobResult&& r) { result = std::move(r); };
+    engine->submit(std::move(request));
+    engine->wait_idle();
+    return result;
+  };
+  engine::JobResult timed = run(R"({"n": 7})", true);
+  engine::JobResult untimed = run(R"({"n": 7})", false);
+  ASSERT_EQ(untimed.status, engine::JobResult::Status::kCompleted) << untimed.error;
+  EXPECT_EQ(untimed.result_json, timed.result_json);
+  EXPECT_EQ(parse(untimed.result_json)["n"].GetInt(), 7);
+  EXPECT_EQ(timed.stages.size(), 2u);
+  EXPECT_TRUE(untimed.stages.empty());
+  EXPECT_GT(untimed.duration_ns, 0);
+  for (const auto& m : engine->stage_metrics()) EXPECT_EQ(m->succeeded.load(), 2u);
+
+  engine::JobResult failed = run("{not json", false);
+  EXPECT_EQ(failed.status, engine::JobResult::Status::kFailed);
+  EXPECT_THAT(failed.error, ::testing::HasSubstr("not valid JSON"));
+  EXPECT_TRUE(failed.stages.empty());
 }
 
 // Longer than the depth to which a body runs chained stages itself (16): the rest go through

@@ -52,7 +52,8 @@ bool input_document_needed(const EngineCore& core) {
 void mark_needed_outputs(EngineCore& core) {
   for (const auto& stage : core.spec.stages)
     for (size_t r : stage.with.referenced_stages()) core.nodes[r]->set_output_needed();
-  if (auto whole = core.spec.output.whole_stage_output()) {
+  core.whole_output_stage = core.spec.output.whole_stage_output();
+  if (auto whole = core.whole_output_stage) {
     core.nodes[*whole]->set_keep_output_text();
     return;
   }

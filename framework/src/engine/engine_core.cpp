@@ -95,17 +95,19 @@ void EngineCore::finalize(Job* job, int64_t now) {
   Job::Ending ending = job->finish();
   JobResult result;
   result.duration_ns = (now != 0 ? now : now_ns()) - job->start_ns();
-  result.stages.reserve(nodes.size());
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    StageState& st = job->stage(i);
-    bool ran = st.attempts > 0;
-    // Built in place member by member: emplace_back() with no arguments value-initializes,
-    // which zeroes the whole timing first (a rep stos, ~5 % of a no-op job's time here).
-    result.stages.emplace_back(
-        std::string_view(spec.stages[i].id), std::string_view(to_string(st.status)),
-        ran ? st.start_ns - job->start_ns() : 0,
-        ran && st.end_ns > st.start_ns ? st.end_ns - st.start_ns : 0, st.attempts,
-        std::move(st.error));  // the job is released below: nothing reads it again
+  if (job->request().stage_timings) {
+    result.stages.reserve(nodes.size());
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      StageState& st = job->stage(i);
+      bool ran = st.attempts > 0;
+      // Built in place member by member: emplace_back() with no arguments value-initializes,
+      // which zeroes the whole timing first (a rep stos, ~5 % of a no-op job's time here).
+      result.stages.emplace_back(
+          std::string_view(spec.stages[i].id), std::string_view(to_string(st.status)),
+          ran ? st.start_ns - job->start_ns() : 0,
+          ran && st.end_ns > st.start_ns ? st.end_ns - st.start_ns : 0, st.attempts,
+          std::move(st.error));  // the job is released below: nothing reads it again
+    }
   }
   if (ending.ended_early) {
     result.status = ending.status;
@@ -121,8 +123,8 @@ void EngineCore::finalize(Job* job, int64_t now) {
     ctx.job_type = spec.name;
     ctx.attempt = job->request().attempt;
     std::string error;
-    if (auto whole = spec.output.whole_stage_output()) {
-      std::string& text = job->stage(*whole).output_text;
+    if (whole_output_stage) {
+      std::string& text = job->stage(*whole_output_stage).output_text;
       result.result_json = text.empty() ? std::string("null") : std::move(text);
     } else if (!spec.output.render(ctx, result.result_json, error)) {
       result.status = JobResult::Status::kFailed;

@@ -52,6 +52,9 @@ struct EngineCore {
   // False when no template reads ${input...} and there is no input schema: a job's input is
   // then only checked for syntax, never parsed into a document.
   bool input_document_needed = true;
+  // The stage whose output, as the plugin wrote it, is the job's result (the pipeline's
+  // `output` is `${stages.<id>.output}`, the default), found once at engine creation.
+  std::optional<size_t> whole_output_stage;
   JobPool* job_pool;  // closed, not deleted, with the engine: job handles may outlive it
   // Declared before the nodes: nodes are destroyed first, while the graph is still alive.
   tbb::flow::graph graph;
