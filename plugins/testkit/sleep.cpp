@@ -9,6 +9,9 @@ namespace testkit {
 // meanwhile, so it stands in for a slow remote model in concurrency tests. Options:
 //   ms      integer >= 0, required   how long to wait
 //   output  any JSON, optional       what to complete with (default {"slept_ms": ms})
+//   early   boolean, optional        complete at once, before the timer runs out: the host
+//                                    then cancels the timer, whose callback still runs once
+//                                    (engine tests of a call that ends with work pending)
 //
 //   - id: slow
 //     uses: testkit.sleep
@@ -17,7 +20,8 @@ class Sleep : public aiw::Stage {
  public:
   static constexpr aiw::StageInfo kInfo{
       "testkit.sleep", "1.0.0", "Completes after a delay without holding a thread.",
-      R"({"type":"object","properties":{"ms":{"type":"integer","minimum":0},"output":{}},)"
+      R"({"type":"object","properties":{"ms":{"type":"integer","minimum":0},"output":{},)"
+      R"("early":{"type":"boolean"}},)"
       R"("required":["ms"],"additionalProperties":false})",
       nullptr};
   void run(aiw::Call call, const aiw::Json& params) override {
@@ -33,6 +37,8 @@ class Sleep : public aiw::Stage {
       if (cancelled) return;  // the host has already ended the call
       c.complete(result);
     });
+    const aiw::JsonValue* early = aiw::find_member(params, "early");
+    if (early != nullptr && early->IsBool() && early->GetBool()) call.complete(result);
   }
 };
 AIW_REGISTER_STAGE(Sleep);

@@ -253,6 +253,36 @@ TEST(EngineFlow, LongLinearChainRunsEveryStageInOrder) {
   for (const auto& m : engine->stage_metrics()) EXPECT_EQ(m->succeeded.load(), 50u);
 }
 
+// A stage that completes at once with a timer still pending: its call (which lives in the
+// job's memory) ends, the job goes on and finishes, and the timer's cancelled callback runs
+// later on the I/O thread, through the call. The call must keep its job until then; under
+// AddressSanitizer the job pool poisons given-back blocks, so a job let go too early is
+// reported there. With 0 ms the timer may also fire while the stage is still in its body.
+TEST(EngineFlow, ACallThatEndsWithATimerPendingKeepsItsJobUntilTheTimersCallbackRan) {
+  for (int ms : {0, 1, 30}) {
+    auto engine = make_engine(R"(
+name: early
+version: "1"
+stages:
+  - { id: a, uses: testkit.sleep, with: { ms: )" + std::to_string(ms) + R"(, early: true } }
+  - { id: b, uses: testkit.noop, needs: [a] }
+)");
+    constexpr int kJobs = 200;
+    std::atomic<int> completed{0};
+    for (int i = 0; i < kJobs; ++i) {
+      engine::JobRequest request;
+      request.id = "early-" + std::to_string(i);
+      request.on_done = [&completed](engine::JobResult&& r) {
+        if (r.status == engine::JobResult::Status::kCompleted) completed.fetch_add(1);
+      };
+      engine->submit(std::move(request));
+    }
+    engine->wait_idle();
+    EXPECT_EQ(completed.load(), kJobs) << ms << " ms";
+    EXPECT_EQ(engine->stage_metrics()[0]->succeeded.load(), static_cast<uint64_t>(kJobs));
+  }
+}
+
 // A job handle may outlive the engine (and the pool its job's memory came from).
 TEST(EngineFlow, JobHandleOutlivesItsEngine) {
   engine::JobHandle kept;

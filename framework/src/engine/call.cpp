@@ -11,18 +11,22 @@
 
 aiw_call::aiw_call(aiw::engine::Job* job_in, aiw::engine::StageNode* node_in, int64_t start,
                    int64_t deadline)
-    : job(job_in), node(node_in), start_ns(start), deadline_ns(deadline) {
+    : job(job_in), node(node_in), start_ns(start), deadline_ns(deadline) {}
+
+void aiw_call::hold_job() {
+  if (holds_job) return;
   job->retain();
+  holds_job = true;
 }
 
 void aiw_call::destroy() {
-  aiw::engine::Job* owner = job;
+  aiw::engine::Job* owner = holds_job ? job : nullptr;
   if (embedded) {
     this->~aiw_call();
   } else {
     delete this;
   }
-  owner->release();
+  if (owner) owner->release();
 }
 
 namespace aiw::engine {

@@ -47,11 +47,18 @@ struct aiw_call {
     if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
   }
   // Frees the call (or just ends its life, when it lives in its job's stage state), then lets
-  // go of the job: in that order, since the job may own the call's memory.
+  // go of the job if it held it: in that order, since the job may own the call's memory.
   void destroy();
+  // Makes the call keep its job alive from now on. Taken by the stage body, while it still
+  // holds the call, before the call can outlive the body: a call that ends inside invoke()
+  // with nobody else holding it lives and dies within the body, where the graph keeps the job
+  // alive, and so costs its job no reference count traffic.
+  void hold_job();
 
-  std::atomic<int> refs{1};  // the "not yet ended" reference
-  aiw::engine::Job* job;     // retained
+  // The "not yet ended" reference and the invoking body's.
+  std::atomic<int> refs{2};
+  aiw::engine::Job* job;
+  bool holds_job = false;    // retained (hold_job)
   bool embedded = false;     // constructed in the job's StageState::call_storage
   aiw::engine::StageNode* node;
   int64_t start_ns;

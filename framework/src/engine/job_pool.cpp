@@ -2,6 +2,18 @@
 
 #include <new>
 
+// Under AddressSanitizer a block is poisoned while it sits in the pool, so that touching a job
+// after it went back (a late callback reaching a finished job) is reported like a use after
+// free, which the pool would otherwise hide.
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define AIW_POOL_POISON(block, bytes) ASAN_POISON_MEMORY_REGION(block, bytes)
+#define AIW_POOL_UNPOISON(block, bytes) ASAN_UNPOISON_MEMORY_REGION(block, bytes)
+#else
+#define AIW_POOL_POISON(block, bytes) ((void)(block), (void)(bytes))
+#define AIW_POOL_UNPOISON(block, bytes) ((void)(block), (void)(bytes))
+#endif
+
 namespace aiw::engine {
 
 struct JobPool::ThreadCache {
@@ -24,18 +36,23 @@ struct JobPool::ThreadCache {
 thread_local JobPool::ThreadCache JobPool::t_cache_;
 
 JobPool::~JobPool() {
-  for (void* block : idle_) ::operator delete(block);
+  for (void* block : idle_) release_block(block);
 }
 
 void* JobPool::take() {
   ThreadCache& cache = t_cache_;
-  if (cache.pool == this && cache.count > 0) return cache.blocks[--cache.count];  // still counted
+  if (cache.pool == this && cache.count > 0) {  // still counted
+    void* block = cache.blocks[--cache.count];
+    AIW_POOL_UNPOISON(block, block_bytes_);
+    return block;
+  }
   {
     tbb::spin_mutex::scoped_lock lock(mu_);
     ++taken_;
     if (!idle_.empty()) {
       void* block = idle_.back();
       idle_.pop_back();
+      AIW_POOL_UNPOISON(block, block_bytes_);
       return block;
     }
   }
@@ -49,6 +66,7 @@ void* JobPool::take() {
 }
 
 void JobPool::give_back(void* block) {
+  AIW_POOL_POISON(block, block_bytes_);
   ThreadCache& cache = t_cache_;
   if (cache.pool != this) {
     cache.flush();
@@ -59,6 +77,11 @@ void JobPool::give_back(void* block) {
     return;
   }
   give_back_shared(block);
+}
+
+void JobPool::release_block(void* block) const {
+  AIW_POOL_UNPOISON(block, block_bytes_);  // the allocator's own bookkeeping reads it
+  ::operator delete(block);
 }
 
 void JobPool::give_back_shared(void* block) {
@@ -72,7 +95,7 @@ void JobPool::give_back_shared(void* block) {
     }
     delete_pool = closed_ && taken_ == 0;
   }
-  ::operator delete(block);
+  release_block(block);
   if (delete_pool) delete this;
 }
 
@@ -81,7 +104,7 @@ void JobPool::close() {
   {
     tbb::spin_mutex::scoped_lock lock(mu_);
     closed_ = true;
-    for (void* block : idle_) ::operator delete(block);
+    for (void* block : idle_) release_block(block);
     idle_.clear();
     delete_pool = taken_ == 0;
   }

@@ -40,6 +40,7 @@ class JobPool {
   static thread_local ThreadCache t_cache_;  // this thread's, for whichever pool it last served
   ~JobPool();
   void give_back_shared(void* block);  // to the shared list, under the lock
+  void release_block(void* block) const;  // back to the heap
 
   // Beyond this many idle blocks, given-back blocks are freed: a burst of jobs in flight
   // (10,000 waiting on a timer) does not pin its peak memory for the engine's life.

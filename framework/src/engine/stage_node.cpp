@@ -134,7 +134,6 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports, int64_
     call = new aiw_call(job, this, now, call_deadline);
   }
   call->deadline_is_job = job_deadline_first;
-  call->retain();  // this function's reference
   metrics().started.add();
   {
     // Until the plugin returns, an end on this thread is this call ending inside invoke().
@@ -160,6 +159,14 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports, int64_
   // the hold must start before the hand-off is published (else a fast completion could drop
   // the count to zero under a waiter). A call that already ended needs neither.
   int handoff = call->handoff.load();
+  if (handoff != aiw_call::kInBody && call->refs.load(std::memory_order_acquire) == 1) {
+    // Ended inside invoke() and only this body still holds it (the common, synchronous case):
+    // it ends its life here, before the job moves on, and never needed a hold on its job.
+    call->destroy();
+    if (handoff == aiw_call::kEndedPassOn) pass_on(job, &ports);
+    return;
+  }
+  call->hold_job();  // from here it may outlive this body and the job's stay in the graph
   bool held = false;
   if (handoff == aiw_call::kInBody) {
     core_.graph.reserve_wait();
