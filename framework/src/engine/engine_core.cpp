@@ -84,7 +84,9 @@ void EngineCore::stage_finished(Job* job, size_t stage_index) {
 }
 
 void EngineCore::terminal_passed(Job* job, int64_t now) {
-  if (job->terminals_left.fetch_sub(1, std::memory_order_acq_rel) == 1) finalize(job, now);
+  // With one terminal stage (a chain, the common shape) its passing is the last: no count.
+  if (terminal_count == 1 || job->terminals_left.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    finalize(job, now);
 }
 
 void EngineCore::finalize(Job* job, int64_t now) {
