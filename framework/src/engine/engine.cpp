@@ -116,8 +116,9 @@ JobHandle Engine::submit(JobRequest request) {
   const std::string& text = job->request().input_json;
   std::optional<size_t> syntax_error;
   if (core.input_document_needed) {
-    job->input().Parse(text.data(), text.size());
-    if (job->input().HasParseError()) syntax_error = job->input().GetErrorOffset();
+    Json& input = job->build_input();
+    input.Parse(text.data(), text.size());
+    if (input.HasParseError()) syntax_error = input.GetErrorOffset();
   } else {
     syntax_error = json_syntax_error(text);
   }
@@ -126,8 +127,9 @@ JobHandle Engine::submit(JobRequest request) {
               "the job's input is not valid JSON (at character " +
                   std::to_string(*syntax_error) + ")",
               "", -1);
-  } else if (Status valid = core.validate_input(job->input()); !valid.ok()) {
-    job->fail(JobResult::Status::kFailed, ErrorKind::kPermanent, valid.message(), "", -1);
+  } else if (core.input_schema) {  // it makes the document needed, so input() is built
+    if (Status valid = core.validate_input(*job->input()); !valid.ok())
+      job->fail(JobResult::Status::kFailed, ErrorKind::kPermanent, valid.message(), "", -1);
   }
   core.arm_deadline(job);
   // Even a job that already failed crosses the graph (every stage skips it), so that there is

@@ -119,7 +119,7 @@ void EngineCore::finalize(Job* job, int64_t now) {
     result.retry_after_ms = ending.retry_after_ms;
   } else {
     pipeline::TemplateContext ctx;
-    ctx.input = &job->input();
+    ctx.input = job->input();
     ctx.stage_outputs = job->outputs();
     ctx.job_id = job->request().id;
     ctx.job_type = spec.name;

@@ -24,7 +24,7 @@ size_t Job::block_bytes(size_t stage_count) {
   return outputs_offset(stage_count) + stage_count * sizeof(const JsonValue*);
 }
 
-Job* Job::create(EngineCore* core, JobRequest request, size_t stage_count) {
+Job* Job::create(EngineCore* core, JobRequest&& request, size_t stage_count) {
   JobPool* pool = core->job_pool;
   auto* raw = static_cast<unsigned char*>(pool->take());
   auto* stages = reinterpret_cast<StageState*>(raw + kStagesOffset);
@@ -36,7 +36,7 @@ Job* Job::create(EngineCore* core, JobRequest request, size_t stage_count) {
   return new (raw) Job(core, pool, std::move(request), stage_count, stages, outputs);
 }
 
-Job::Job(EngineCore* core, JobPool* pool, JobRequest request, size_t stage_count,
+Job::Job(EngineCore* core, JobPool* pool, JobRequest&& request, size_t stage_count,
          StageState* stages, const JsonValue** outputs)
     : core_(core),
       pool_(pool),

@@ -13,7 +13,7 @@ namespace {
 
 pipeline::TemplateContext context_of(Job* job) {
   pipeline::TemplateContext ctx;
-  ctx.input = &job->input();
+  ctx.input = job->input();
   ctx.stage_outputs = job->outputs();
   ctx.job_id = job->request().id;
   ctx.job_type = job->core()->spec.name;
