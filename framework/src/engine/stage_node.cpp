@@ -56,7 +56,11 @@ int64_t jittered(int64_t delay_ms) {
 }  // namespace
 
 StageNode::StageNode(EngineCore& core, size_t index, plugin::StageInstance instance)
-    : core_(core), index_(index), instance_(std::move(instance)) {
+    : core_(core),
+      index_(index),
+      spec_(core.spec.stages[index]),
+      metrics_(*core.metrics[index]),
+      instance_(std::move(instance)) {
   using namespace tbb::flow;
   exec_ = std::make_unique<ExecNode>(core.graph, unlimited,
                                      [this](Job* job, Ports& ports) { run(job, ports); });

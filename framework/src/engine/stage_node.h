@@ -40,8 +40,8 @@ class StageNode {
   // True when jobs enter straight into exec (no fan-in gate, no concurrency limit).
   bool entry_is_exec() const { return !gate_ && !queue_; }
   size_t index() const { return index_; }
-  const pipeline::StageSpec& spec() const { return core_.spec.stages[index_]; }
-  obs::StageMetrics& metrics() { return *core_.metrics[index_]; }
+  const pipeline::StageSpec& spec() const { return spec_; }
+  obs::StageMetrics& metrics() { return metrics_; }
   // True when some template reads this stage's output, so it must be parsed.
   void set_output_needed() { output_needed_ = true; }
   // True for the stage whose whole output is the job's result (kept as text).
@@ -74,6 +74,9 @@ class StageNode {
 
   EngineCore& core_;
   size_t index_;
+  // Looked up once: both outlive the node and are read several times a stage of every job.
+  const pipeline::StageSpec& spec_;
+  obs::StageMetrics& metrics_;
   plugin::StageInstance instance_;  // destroyed with the node, through the plugin
   bool output_needed_ = false;
   bool keep_output_text_ = false;
