@@ -194,7 +194,7 @@ stages:
 }
 
 // A caller that reads no per-job timings (aiw bench) can leave them out; the job's outcome,
-// its result and the stages' metrics are the same, and a failure still names its stage.
+// its result and the stages' metrics are the same, and a failure still carries its error.
 TEST(EngineFlow, WithoutStageTimingsTheJobEndsTheSameAndCarriesNoTimings) {
   auto engine = make_engine(R"(
 name: untimed
