@@ -39,6 +39,16 @@ struct RawJob {
   int stages_done = 0;
 };
 
+// Starts the first `concurrency` jobs (each job's end submits its slot's next one) and times
+// the graph until every job is done, in seconds.
+double drive(tbb::flow::graph& g, long long jobs, long long concurrency,
+             const std::function<void(long long)>& submit) {
+  auto start = std::chrono::steady_clock::now();
+  for (long long n = 0; n < std::min(concurrency, jobs); ++n) submit(n);
+  g.wait_for_all();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // Five function_nodes in a chain; a sink keeps `concurrency` jobs in flight.
 double run_raw_chain(long long jobs, long long concurrency) {
   using namespace tbb::flow;
@@ -61,10 +71,7 @@ double run_raw_chain(long long jobs, long long concurrency) {
   submit = [&](long long n) {
     if (n < jobs) nodes[0]->try_put(new RawJob{n, "raw-" + std::to_string(n)});
   };
-  auto start = std::chrono::steady_clock::now();
-  for (long long n = 0; n < std::min(concurrency, jobs); ++n) submit(n);
-  g.wait_for_all();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return drive(g, jobs, concurrency, submit);
 }
 
 // The floor of any design that runs a job's stages as one oneTBB task, as the engine runs a
@@ -88,10 +95,7 @@ double run_one_task_chain(long long jobs, long long concurrency) {
   submit = [&](long long n) {
     if (n < jobs) node.try_put(new RawJob{n, "raw-" + std::to_string(n)});
   };
-  auto start = std::chrono::steady_clock::now();
-  for (long long n = 0; n < std::min(concurrency, jobs); ++n) submit(n);
-  g.wait_for_all();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return drive(g, jobs, concurrency, submit);
 }
 
 // The same chain carrying what a hand-written JSON job needs: the input parsed, each step's
@@ -131,10 +135,7 @@ double run_json_chain(long long jobs, long long concurrency) {
     j->input.Parse("{}");
     nodes[0]->try_put(j);
   };
-  auto start = std::chrono::steady_clock::now();
-  for (long long n = 0; n < std::min(concurrency, jobs); ++n) submit(n);
-  g.wait_for_all();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return drive(g, jobs, concurrency, submit);
 }
 
 // The middle round (the mean of the two middle ones for an even count).

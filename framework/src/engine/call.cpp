@@ -14,7 +14,6 @@ aiw_call::aiw_call(aiw::engine::Job* job_in, aiw::engine::StageNode* node_in, in
     : job(job_in), node(node_in), start_ns(start), deadline_ns(deadline) {}
 
 void aiw_call::hold_job() {
-  if (holds_job) return;
   job->retain();
   holds_job = true;
 }

@@ -49,8 +49,8 @@ struct aiw_call {
   // Frees the call (or just ends its life, when it lives in its job's stage state), then lets
   // go of the job if it held it: in that order, since the job may own the call's memory.
   void destroy();
-  // Makes the call keep its job alive from now on. Taken by the stage body, while it still
-  // holds the call, before the call can outlive the body: a call that ends inside invoke()
+  // Makes the call keep its job alive from now on. Taken once, by the stage body, while it
+  // still holds the call, before the call can outlive the body: a call that ends inside invoke()
   // with nobody else holding it lives and dies within the body, where the graph keeps the job
   // alive, and so costs its job no reference count traffic.
   void hold_job();

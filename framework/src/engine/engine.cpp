@@ -52,7 +52,6 @@ bool input_document_needed(const EngineCore& core) {
 void mark_needed_outputs(EngineCore& core) {
   for (const auto& stage : core.spec.stages)
     for (size_t r : stage.with.referenced_stages()) core.nodes[r]->set_output_needed();
-  core.whole_output_stage = core.spec.output.whole_stage_output();
   if (auto whole = core.whole_output_stage) {
     core.nodes[*whole]->set_keep_output_text();
     return;
@@ -92,6 +91,7 @@ Result<std::unique_ptr<Engine>> Engine::create(pipeline::PipelineSpec spec,
         return tbb::flow::continue_msg();
       });
   wire(*core);
+  core->whole_output_stage = core->spec.output.whole_stage_output();
   mark_needed_outputs(*core);
   core->input_document_needed = input_document_needed(*core);
   auto impl = std::make_unique<Impl>();
