@@ -12,6 +12,18 @@ std::string lower(std::string_view text) {
   return out;
 }
 
+// RFC 3986 3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), ended by ':'. A Location
+// is absolute only when it starts so; "/login?next=https://x/a.png" holds "://" in its query
+// and is still relative.
+bool has_scheme(std::string_view location) {
+  size_t colon = location.find(':');
+  if (colon == 0 || colon == std::string_view::npos) return false;
+  if (!std::isalpha(static_cast<unsigned char>(location[0]))) return false;
+  return std::all_of(location.begin(), location.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+  });
+}
+
 }  // namespace
 
 std::optional<Url> parse_url(std::string_view text) {
@@ -42,10 +54,16 @@ std::optional<Url> parse_url(std::string_view text) {
 }
 
 std::string resolve_location(const Url& base, std::string_view location) {
-  if (location.find("://") != std::string_view::npos) return std::string(location);
+  // An absolute Location with another scheme (ftp:, javascript:) is kept as written so that
+  // parse_url refuses it with a sentence.
+  if (has_scheme(location)) return std::string(location);
   if (location.starts_with("//")) return base.scheme + ":" + std::string(location);
   if (location.starts_with("/")) return base.origin + std::string(location);
-  // Relative to the current path's folder; a bare "?query" replaces only the query.
+  // A bare "#fragment" keeps path and query; a bare "?query" replaces only the query;
+  // anything else is relative to the current path's folder.
+  if (location.starts_with("#")) {
+    return base.origin + base.rest.substr(0, base.rest.find('#')) + std::string(location);
+  }
   std::string path = base.rest.substr(0, base.rest.find_first_of("?#"));
   if (location.starts_with("?")) return base.origin + path + std::string(location);
   path = path.substr(0, path.rfind('/') + 1);

@@ -143,6 +143,48 @@ TEST(ImageFetch, FollowsThreeRedirectsAndKeepsPresignedQueryIntact) {
   EXPECT_EQ(parse_output(r)["url"].GetString(), server.url("/bucket/meal.png") + query);
 }
 
+TEST(ImageFetch, RelativeRedirectWhoseQueryHoldsAUrlStaysOnTheSameServer) {
+  fakes::HttpServer server;
+  std::string seen_target;
+  server.route("GET", "/go", [](const fakes::Request&, fakes::Response& res) {
+    res.status = 302;
+    res.headers.emplace_back("Location", "/login?next=https://x/a.png");
+  });
+  server.route("GET", "/login", [&](const fakes::Request& req, fakes::Response& res) {
+    seen_target = req.target;
+    res.body = kPng;
+  });
+  auto r = run_stage("image.fetch", loopback_with(server.url("/go")));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  EXPECT_EQ(seen_target, "/login?next=https://x/a.png");
+}
+
+TEST(ImageFetch, ProtocolRelativeQueryOnlyAndFragmentOnlyRedirectsResolveAgainstTheCurrentUrl) {
+  fakes::HttpServer server;
+  std::string authority = "127.0.0.1:" + std::to_string(server.port());
+  std::vector<std::string> targets;
+  server.route("GET", "/a/start", [&](const fakes::Request&, fakes::Response& res) {
+    res.status = 302;
+    res.headers.emplace_back("Location", "//" + authority + "/b/page?x=1");
+  });
+  server.route("GET", "/b/page", [&](const fakes::Request& req, fakes::Response& res) {
+    targets.push_back(req.target);
+    res.status = 302;
+    if (targets.size() == 1) {
+      res.headers.emplace_back("Location", "?x=2");  // same path, new query
+    } else if (targets.size() == 2) {
+      res.headers.emplace_back("Location", "#top");  // same path and query
+    } else {
+      res.status = 200;
+      res.body = kPng;
+    }
+  });
+  auto r = run_stage("image.fetch", loopback_with(server.url("/a/start")));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  EXPECT_EQ(targets, (std::vector<std::string>{"/b/page?x=1", "/b/page?x=2", "/b/page?x=2"}));
+  EXPECT_EQ(parse_output(r)["url"].GetString(), "http://" + authority + "/b/page?x=2#top");
+}
+
 TEST(ImageFetch, FourthRedirectIsRefusedPermanently) {
   fakes::HttpServer server;
   std::atomic<int> hops{0};
