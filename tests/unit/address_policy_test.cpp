@@ -57,6 +57,35 @@ TEST(AddressPolicy, Ipv4MappedIpv6CannotSmuggleAPrivateAddress) {
   EXPECT_EQ(verdict(guard(), "::ffff:169.254.169.254"), "169.254.169.254: the cloud metadata address");
 }
 
+TEST(AddressPolicy, SharedBenchmarkingReservedAndBroadcastRangesAreRefused) {
+  AddressGuard g = guard();
+  EXPECT_EQ(verdict(g, "100.64.0.1"), "100.64.0.1: a carrier-grade NAT address");
+  EXPECT_EQ(verdict(g, "100.127.255.254"), "100.127.255.254: a carrier-grade NAT address");
+  EXPECT_EQ(verdict(g, "100.128.0.1"), "");
+  EXPECT_EQ(verdict(g, "198.18.0.1"), "198.18.0.1: a benchmarking address");
+  EXPECT_EQ(verdict(g, "198.19.255.254"), "198.19.255.254: a benchmarking address");
+  EXPECT_EQ(verdict(g, "198.20.0.1"), "");
+  EXPECT_EQ(verdict(g, "240.0.0.1"), "240.0.0.1: a reserved address");
+  EXPECT_EQ(verdict(g, "255.255.255.255"), "255.255.255.255: the broadcast address");
+  EXPECT_EQ(verdict(g, "fec0::1"), "fec0::1: a site-local address");
+}
+
+TEST(AddressPolicy, Ipv4EmbeddedInNat64SixToFourOrCompatibleIpv6IsJudgedAsIpv4) {
+  AddressGuard g = guard();
+  EXPECT_EQ(verdict(g, "64:ff9b::a9fe:a9fe"),
+            "64:ff9b::a9fe:a9fe: the cloud metadata address inside a NAT64 address");
+  EXPECT_EQ(verdict(g, "64:ff9b::10.1.2.3"), "64:ff9b::a01:203: a private address inside a NAT64 address");
+  EXPECT_EQ(verdict(g, "64:ff9b::8.8.8.8"), "");
+  EXPECT_EQ(verdict(g, "64:ff9b:1::8.8.8.8"), "64:ff9b:1::808:808: a local-use NAT64 address");
+  EXPECT_EQ(verdict(g, "2002:7f00:1::"), "2002:7f00:1::: a loopback address inside a 6to4 address");
+  EXPECT_EQ(verdict(g, "2002:a9fe:a9fe::1"),
+            "2002:a9fe:a9fe::1: the cloud metadata address inside a 6to4 address");
+  EXPECT_EQ(verdict(g, "2002:0808:0808::"), "");
+  EXPECT_EQ(verdict(g, "::192.168.0.1"), "::192.168.0.1: a private address inside an IPv4-compatible address");
+  EXPECT_EQ(verdict(g, "::8.8.8.8"), "");
+  EXPECT_EQ(verdict(g, "::1"), "::1: a loopback address");  // not 0.0.0.1 inside ::/96
+}
+
 TEST(AddressPolicy, AllowListExemptsOnlyItsNetworks) {
   AddressGuard g = guard({"127.0.0.1/32", "10.20.0.0/16", "fd00::/8"});
   EXPECT_EQ(verdict(g, "127.0.0.1"), "");

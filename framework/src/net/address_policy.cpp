@@ -40,13 +40,33 @@ constexpr Range kRanges[] = {
     {"192.168.0.0/16", "a private address"},
     {"100.64.0.0/10", "a carrier-grade NAT address"},
     {"169.254.0.0/16", "a link-local address"},
+    {"198.18.0.0/15", "a benchmarking address"},
     {"224.0.0.0/4", "a multicast address"},
+    {"255.255.255.255/32", "the broadcast address"},
     {"240.0.0.0/4", "a reserved address"},
     {"::/128", "an unspecified address"},
     {"::1/128", "a loopback address"},
     {"fc00::/7", "a private address"},
     {"fe80::/10", "a link-local address"},
+    {"fec0::/10", "a site-local address"},
+    // RFC 8215's local-use NAT64 prefix translates to whatever the local network chooses, at a
+    // prefix length only it knows, so the IPv4 address inside cannot be read: never public.
+    {"64:ff9b:1::/48", "a local-use NAT64 address"},
     {"ff00::/8", "a multicast address"},
+};
+
+// IPv6 ranges that carry an IPv4 address a gateway will connect to on our behalf: the IPv4
+// address is what decides, or 64:ff9b::a9fe:a9fe would reach the metadata service.
+struct Embedding {
+  const char* network;
+  size_t offset;     // where the four IPv4 bytes start
+  const char* kind;  // for the reason: "a private address inside a NAT64 address"
+};
+
+constexpr Embedding kEmbeddings[] = {
+    {"64:ff9b::/96", 12, "a NAT64 address"},          // RFC 6052 well-known prefix
+    {"2002::/16", 2, "a 6to4 address"},               // RFC 3056: 2002:V4ADDR::/48
+    {"::/96", 12, "an IPv4-compatible address"},      // RFC 4291 2.5.5.1, deprecated
 };
 
 }  // namespace
@@ -94,10 +114,21 @@ std::optional<std::string> non_public_reason(const Bytes& address) {
     for (const Range& r : kRanges) t.emplace_back(*Network::parse(r.network), r.reason);
     return t;
   }();
+  static const std::vector<std::pair<Network, const Embedding*>> embeddings = [] {
+    std::vector<std::pair<Network, const Embedding*>> t;
+    for (const Embedding& e : kEmbeddings) t.emplace_back(*Network::parse(e.network), &e);
+    return t;
+  }();
   for (const auto& [network, reason] : table) {
     // "::/128" and "::1/128" must not match mapped IPv4 (::ffff:...): they do not, as exact
     // 128-bit prefixes; IPv4 rows only match mapped addresses by construction.
     if (network.contains(address)) return std::string(reason);
+  }
+  for (const auto& [network, embedding] : embeddings) {
+    if (!network.contains(address)) continue;
+    Bytes inner = mapped_v4(address.data() + embedding->offset);
+    if (auto reason = non_public_reason(inner)) return *reason + " inside " + embedding->kind;
+    return std::nullopt;
   }
   return std::nullopt;
 }
