@@ -33,7 +33,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
     -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
   export DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/postgres"
 fi
-for f in "$root"/pipelines/sql/*.sql; do psql -q "$DATABASE_URL" -v ON_ERROR_STOP=1 -f "$f" >/dev/null; done
+# The queue's schema and the pipelines' own tables (pipelines/sql: meal_analyses), as deployed.
+"$build/bin/aiw" migrate --quiet --pipelines "$root/pipelines"
 
 "$build/bin/aiw-sim" --port 0 --threads 1 >"$work/sim.out" 2>"$work/sim.err" &
 pids+=($!)
@@ -44,13 +45,14 @@ export OLLAMA_URL="$sim" YOLO_URL="$sim" GEMINI_URL="$sim" GEMINI_API_KEY=bench
 export AIW_FETCH_HTTP_HOSTS=127.0.0.1 AIW_FETCH_ALLOW_NETWORKS=127.0.0.0/8
 export AIW_PIPELINE_DIR="$root/pipelines" AIW_PLUGIN_PATH="$build/lib/aiw/plugins:${AIW_PLUGIN_PATH:-}"
 export LOG_LEVEL=warn
-input='{"userId":"6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b","imageUrl":"'"$sim"'/images/lunch.jpg","mealType":"lunch"}'
+user=6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b
+input='{"userId":"'"$user"'","imageUrl":"'"$sim"'/images/lunch.jpg","mealType":"lunch"}'
 
 run() {  # label jobs concurrency
   echo "== $1: $2 jobs, $3 at a time =="
   psql -q "$DATABASE_URL" -c "truncate meal_analyses" >/dev/null
   "$build/bin/aiw" bench "$root/pipelines/sofia_image.yaml" --jobs "$2" \
-    --concurrency "$3" --input "$input" | tee "$work/$1.txt"
+    --concurrency "$3" --input "$input" --user "$user" | tee "$work/$1.txt"
   echo "rows written: $(psql -tA "$DATABASE_URL" -c 'select count(*) from meal_analyses')"
 }
 

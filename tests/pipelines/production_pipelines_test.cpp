@@ -60,7 +60,7 @@ class ProductionPipelineTest : public ::testing::Test {
 
   JobResult run(engine::Engine& engine, const std::string& input,
                 const std::string& id = new_job_id()) {
-    return run_job(engine, input, id);
+    return run_job(engine, input, id, kUser);  // the job's owner, as the worker passes it
   }
 
   std::string image_input(const std::string& url) {
@@ -151,6 +151,23 @@ TEST_F(ProductionPipelineTest, SofiaImageAnalysesAPhotoAndSavesOneRow) {
   ASSERT_EQ(again.status, JobResult::Status::kCompleted) << describe(again);
   EXPECT_FALSE(output_of(again)["saved"].GetBool());
   EXPECT_EQ(query_one(db_url_, "select count(*) from meal_analyses"), "1");
+}
+
+// The input's userId is whatever the client sent; the row belongs to the job's owner (the
+// analysis_jobs row's user_id, from the token), so no user can save rows under another's id.
+TEST_F(ProductionPipelineTest, ARowIsSavedUnderTheJobsOwnerNotTheUserIdTheInputClaims) {
+  auto engine = engine_for("sofia_image");
+  ASSERT_TRUE(engine);
+  const std::string someone_else = "0b3d5f7a-1c2e-4a6b-8d0f-2e4c6a8b0d1f";
+  const std::string id = new_job_id();
+  JobResult r = run_job(*engine,
+                        R"({"userId":")" + someone_else + R"(","imageUrl":")" +
+                            sim_.url("/images/lunch.jpg") + R"("})",
+                        id, kUser);
+  finished_engines_.push_back(std::move(engine));
+  ASSERT_EQ(r.status, JobResult::Status::kCompleted) << describe(r);
+  EXPECT_EQ(query_one(db_url_, "select user_id::text from meal_analyses where job_id = '" + id + "'"),
+            kUser);
 }
 
 TEST_F(ProductionPipelineTest, SofiaTextAnswersAndTotalsTheFoodsMentioned) {

@@ -7,6 +7,7 @@
 
 #include "queue_test_support.h"
 #include "support/process.h"
+#include "support/temp_dir.h"
 
 namespace aiw::testing {
 namespace {
@@ -35,6 +36,60 @@ TEST(Migrate, TwoProcessesMigratingOneEmptyDatabaseAtOnceBothSucceed) {
   // Between them, each migration was applied exactly once.
   EXPECT_EQ(ra.out.find("applied 0002") != std::string::npos,
             rb.out.find("applied 0002") == std::string::npos);
+}
+
+// The application's tables (what persist.row writes) come with the pipelines, in <folder>/sql:
+// `aiw migrate` applies each file once, in name order, so a deployment needs no psql step.
+TEST(Migrate, ThePipelinesSqlFilesAreAppliedOnceInNameOrderAndAnEditIsAWarning) {
+  std::string url = PostgresServer::shared().create_database();
+  TempDir pipelines;
+  std::filesystem::create_directory(pipelines.path() / "sql");
+  pipelines.write("sql/0002_notes_index.sql", "create index notes_body on notes (body);");
+  pipelines.write("sql/0001_notes.sql", "create table notes (id int primary key, body text);");
+  pipelines.write("sql/README.md", "not sql");
+  pipelines.write("x.yaml", "name: x");
+  // A pipeline file stands for its folder, as in PIPELINES_DIR; naming it twice changes nothing.
+  const std::string dirs = pipelines.path().string() + ":" + (pipelines.path() / "x.yaml").string();
+
+  auto first = aiw::test::run_process({AIW_BINARY, "migrate", "--database-url", url, "--pipelines", dirs});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_LT(first.out.find("0001_notes.sql"), first.out.find("0002_notes_index.sql")) << first.out;
+  pqxx::connection conn(url);
+  pqxx::nontransaction tx(conn);
+  EXPECT_EQ(tx.exec1("select string_agg(name, ',' order by name) from aiw_app_migrations")[0].as<std::string>(),
+            "0001_notes.sql,0002_notes_index.sql");
+  EXPECT_EQ(tx.exec1("select count(*) from pg_indexes where indexname = 'notes_body'")[0].as<int>(), 1);
+
+  // Again, with the folder from PIPELINES_DIR and one file edited: nothing re-runs (the index
+  // would exist twice), the edit is named.
+  pipelines.write("sql/0002_notes_index.sql", "create index notes_body on notes (body, id);");
+  auto again = aiw::test::run_process({AIW_BINARY, "migrate", "--database-url", url},
+                                      {{"PIPELINES_DIR", pipelines.path().string()}});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("0 applied now"), std::string::npos) << again.out;
+  EXPECT_NE(again.err.find("0002_notes_index.sql changed after it was applied"), std::string::npos)
+      << again.err;
+}
+
+TEST(Migrate, AFailingPipelineSqlFileIsNamedAndNotRecorded) {
+  std::string url = PostgresServer::shared().create_database();
+  TempDir pipelines;
+  std::filesystem::create_directory(pipelines.path() / "sql");
+  pipelines.write("sql/0001_broken.sql", "create tabel oops (id int);");
+  auto r = aiw::test::run_process(
+      {AIW_BINARY, "migrate", "--database-url", url, "--pipelines", pipelines.path().string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("0001_broken.sql"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("syntax error"), std::string::npos) << r.err;
+  pqxx::connection conn(url);
+  pqxx::nontransaction tx(conn);
+  EXPECT_EQ(tx.exec1("select count(*) from aiw_app_migrations")[0].as<int>(), 0);
+
+  auto missing = aiw::test::run_process(
+      {AIW_BINARY, "migrate", "--database-url", url, "--pipelines", "/nonexistent/pipelines"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("pipeline folder /nonexistent/pipelines does not exist"), std::string::npos)
+      << missing.err;
 }
 
 TEST(Migrate, UnreachableDatabaseIsASentenceNamingTheUrlWithoutItsPassword) {

@@ -29,6 +29,23 @@ TEST_F(WorkerTest, EnqueuedJobIsCompletedWithResultProgressAndWorker) {
             "t");
 }
 
+// ${job.user_id} is the row's user_id, not anything the input claims: what a pipeline saves
+// for a user (persist.row) cannot be written under another user's id.
+TEST_F(WorkerTest, TheJobsOwnerReachesThePipelineAsJobUserId) {
+  pipeline("owner", R"(
+name: owner
+version: "1"
+stages:
+  - { id: say, uses: testkit.echo, with: { value: { owner: "${job.user_id}", claimed: "${input.userId}" } } }
+)");
+  auto worker = start_worker();
+  const std::string user = add_user();
+  std::string id = enqueue_one(user, "owner", R"({"userId": "someone-else"})");
+  ASSERT_TRUE(wait_status(id, "completed")) << worker->log();
+  EXPECT_EQ(scalar("select result->'value'->>'owner' from analysis_jobs"), user);
+  EXPECT_EQ(scalar("select result->'value'->>'claimed' from analysis_jobs"), "someone-else");
+}
+
 TEST_F(WorkerTest, PermanentErrorFailsAtOnceWithTheStagesSentence) {
   pipeline("broken", R"(
 name: broken

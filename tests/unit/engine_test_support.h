@@ -42,19 +42,22 @@ inline std::unique_ptr<engine::Engine> make_engine(const std::string& yaml) {
 // Starts one job whose result lands in `result` (valid after engine.wait_idle()).
 inline engine::JobHandle start_job(engine::Engine& engine, engine::JobResult& result,
                                    const std::string& id = "job-1",
-                                   const std::string& input = "{}") {
+                                   const std::string& input = "{}",
+                                   const std::string& user_id = "") {
   engine::JobRequest request;
   request.id = id;
   request.input_json = input;
+  request.user_id = user_id;
   request.on_done = [&result](engine::JobResult&& r) { result = std::move(r); };
   return engine.submit(std::move(request));
 }
 
 // Runs one job to the end and returns its result.
 inline engine::JobResult run_job(engine::Engine& engine, const std::string& input = "{}",
-                                 const std::string& id = "job-1") {
+                                 const std::string& id = "job-1",
+                                 const std::string& user_id = "") {
   engine::JobResult result;
-  start_job(engine, result, id, input);
+  start_job(engine, result, id, input, user_id);
   engine.wait_idle();
   return result;
 }

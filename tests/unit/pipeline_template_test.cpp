@@ -102,6 +102,19 @@ TEST_F(TemplateTest, JobReferences) {
       R"({"id":"job-7","type":"sofia_image","attempt":2,"s":"job-7#2"})");
 }
 
+TEST_F(TemplateTest, JobUserIdIsTheOwnerAndNullWhenTheJobHasNone) {
+  Template t = compile(R"({"owner":"${job.user_id}","s":"by ${job.user_id}"})");
+  EXPECT_FALSE(t.is_constant());
+  EXPECT_EQ(render(t), R"({"owner":null,"s":"by "})");
+  context_.user_id = "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b";
+  EXPECT_EQ(render(t),
+            R"({"owner":"6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b","s":"by 6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b"})");
+  Json out;
+  std::string error;
+  ASSERT_TRUE(t.render(context_, out, out.GetAllocator(), error)) << error;
+  EXPECT_STREQ(out["owner"].GetString(), "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b");
+}
+
 TEST_F(TemplateTest, EnvIsResolvedAtCompileTimeWithDefaults) {
   Template t = compile(R"({"url":"${env.YOLO_URL}/detect","mode":"${env.MODE:-fast}"})");
   EXPECT_TRUE(t.is_constant());
@@ -136,7 +149,8 @@ TEST_F(TemplateTest, ErrorsNameThePointerAndTheProblem) {
   EXPECT_NE(errors[4].message.find("a stage's result is ${stages.detect.output}"),
             std::string::npos);
   EXPECT_EQ(errors[5].message,
-            "unknown job reference ${job.when}; use ${job.id}, ${job.type} or ${job.attempt}");
+            "unknown job reference ${job.when}; use ${job.id}, ${job.type}, ${job.attempt} or "
+            "${job.user_id}");
   EXPECT_NE(errors[6].message.find("malformed reference ${input..x}"), std::string::npos);
 }
 

@@ -72,6 +72,7 @@ struct Driver {
     // against one database from colliding.
     r.id = job_id(n);
     r.input_json = options.input_json;
+    r.user_id = options.user_id;
     // The per-stage table comes from the stages' metrics; per-job timings would go unread.
     r.stage_timings = false;
     r.on_done = [this, n](engine::JobResult&& result) {

@@ -13,6 +13,7 @@ struct BenchOptions {
   long long jobs = 1000;
   long long concurrency = 100;
   std::string input_json = "{}";
+  std::string user_id;  // every job's owner (${job.user_id}); empty: none
   bool progress = false;  // a progress bar on stderr (only makes sense on a terminal)
 };
 

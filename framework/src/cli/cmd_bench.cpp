@@ -15,10 +15,11 @@ namespace aiw::cli {
 
 namespace {
 constexpr const char* kUsage =
-    "usage: aiw bench FILE [--jobs N] [--concurrency C] [--input JSON|@file] [--json]\n"
+    "usage: aiw bench FILE [--jobs N] [--concurrency C] [--input JSON|@file] [--user ID] [--json]\n"
     "Runs N jobs (default 1000) of the pipeline in FILE, C at a time (default 100), in this\n"
     "process, then prints jobs/s and p50/p95/p99 latency per stage with its errors. A progress\n"
-    "bar shows on a terminal. --json prints the report as one JSON object instead.\n";
+    "bar shows on a terminal. --user is every job's owner (${job.user_id}; default none, read as\n"
+    "null). --json prints the report as one JSON object instead.\n";
 }
 
 int cmd_bench(const CommandArgs& argv) {
@@ -26,7 +27,7 @@ int cmd_bench(const CommandArgs& argv) {
   std::string file;
   bool json = false;
   try {
-    Args args(argv, {"jobs", "concurrency", "input"}, {"help", "json"});
+    Args args(argv, {"jobs", "concurrency", "input", "user"}, {"help", "json"});
     if (args.has("help")) {
       std::fputs(kUsage, stdout);
       return 0;
@@ -36,6 +37,7 @@ int cmd_bench(const CommandArgs& argv) {
     options.jobs = args.positive("jobs", 1000);
     options.concurrency = args.positive("concurrency", 100);
     if (auto v = args.value("input")) options.input_json = read_input_arg(*v);
+    if (auto v = args.value("user")) options.user_id = *v;
     Json probe;
     if (!parse_json(options.input_json, probe)) throw UsageError("--input is not valid JSON");
     json = args.has("json");

@@ -1,25 +1,30 @@
 // aiw migrate: brings the database schema up to date (framework/migrations, compiled in).
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "common/path_list.h"
 #include "queue/db.h"
 #include "queue/migrations.h"
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 namespace aiw::cli {
 
 namespace {
 constexpr const char* kUsage =
-    "usage: aiw migrate [--database-url URL] [--quiet]\n"
+    "usage: aiw migrate [--database-url URL] [--pipelines DIR[:DIR...]] [--quiet]\n"
     "Applies the schema migrations this aiw carries that the database does not have yet, each in\n"
-    "its own transaction, recorded in aiw_schema_migrations. Safe to repeat and to run from\n"
-    "several processes at once. The URL defaults to DATABASE_URL.\n";
+    "its own transaction, recorded in aiw_schema_migrations; then the application tables of the\n"
+    "pipeline folders (every DIR/sql/*.sql not applied yet, in name order, recorded in\n"
+    "aiw_app_migrations). Safe to repeat and to run from several processes at once. The URL\n"
+    "defaults to DATABASE_URL, the folders to PIPELINES_DIR (the worker's setting).\n";
 }
 
 int cmd_migrate(const CommandArgs& argv) {
   try {
-    Args args(argv, {"database-url"}, {"help", "quiet"});
+    Args args(argv, {"database-url", "pipelines"}, {"help", "quiet"});
     if (args.has("help")) {
       std::fputs(kUsage, stdout);
       return 0;
@@ -33,8 +38,15 @@ int cmd_migrate(const CommandArgs& argv) {
     } else {
       throw UsageError("no database: set DATABASE_URL or pass --database-url");
     }
+    std::vector<std::string> pipeline_dirs;
+    if (auto flag = args.value("pipelines")) {
+      pipeline_dirs = split_path_list(*flag);
+      if (pipeline_dirs.empty()) throw UsageError("--pipelines needs a folder");
+    } else if (const char* env = std::getenv("PIPELINES_DIR"); env != nullptr) {
+      pipeline_dirs = split_path_list(env);
+    }
     queue::MigrateReport report;
-    Status status = queue::migrate(url, &report);
+    Status status = queue::migrate(url, pipeline_dirs, &report);
     for (const std::string& w : report.warnings) std::fprintf(stderr, "aiw migrate: warning: %s\n", w.c_str());
     if (!status.ok()) {
       std::fprintf(stderr, "aiw migrate: %s\n", status.message().c_str());

@@ -19,9 +19,10 @@ namespace aiw::cli {
 
 namespace {
 constexpr const char* kUsage =
-    "usage: aiw run FILE [--input JSON|@file] [--timings] [--deadline MS]\n"
+    "usage: aiw run FILE [--input JSON|@file] [--user ID] [--timings] [--deadline MS]\n"
     "Runs one job of the pipeline in FILE in this process (no database) and prints its result\n"
-    "as JSON. --input is the job's input (default {}); @path reads it from a file. --timings\n"
+    "as JSON. --input is the job's input (default {}); @path reads it from a file. --user is\n"
+    "the job's owner, what ${job.user_id} reads (default: none, which reads as null). --timings\n"
     "prints each stage's status and time on stderr. Exit 0 when the job completed, 1 when it\n"
     "failed or was cancelled (Ctrl-C), 2 on bad usage.\n";
 
@@ -55,11 +56,11 @@ void print_timings(const engine::JobResult& r) {
 }  // namespace
 
 int cmd_run(const CommandArgs& argv) {
-  std::string file, input = "{}";
+  std::string file, input = "{}", user_id;
   long long deadline_ms = 0;
   bool timings = false;
   try {
-    Args args(argv, {"input", "deadline"}, {"help", "timings"});
+    Args args(argv, {"input", "deadline", "user"}, {"help", "timings"});
     if (args.has("help")) {
       std::fputs(kUsage, stdout);
       return 0;
@@ -68,6 +69,7 @@ int cmd_run(const CommandArgs& argv) {
     file = args.positionals()[0];
     if (auto v = args.value("input")) input = read_input_arg(*v);
     deadline_ms = args.positive("deadline", 0);
+    if (auto v = args.value("user")) user_id = *v;
     timings = args.has("timings");
     Json probe;
     if (!parse_json(input, probe))
@@ -89,6 +91,7 @@ int cmd_run(const CommandArgs& argv) {
   engine::JobRequest request;
   request.id = random_uuid();
   request.input_json = input;
+  request.user_id = user_id;
   request.deadline = std::chrono::milliseconds(deadline_ms);
   request.on_done = [&](engine::JobResult&& r) {
     result = std::move(r);

@@ -124,6 +124,7 @@ void EngineCore::finalize(Job* job, int64_t now) {
     ctx.job_id = job->request().id;
     ctx.job_type = spec.name;
     ctx.attempt = job->request().attempt;
+    ctx.user_id = job->request().user_id;
     std::string error;
     if (whole_output_stage) {
       std::string& text = job->stage(*whole_output_stage).output_text;

@@ -42,6 +42,9 @@ struct JobRequest {
   std::string id;
   std::string input_json = "{}";
   int attempt = 1;
+  // The job's owner (analysis_jobs.user_id, the token's user at the gateway), read by
+  // ${job.user_id}; empty when there is none (`aiw run` without --user), which renders as null.
+  std::string user_id;
   // Overrides the pipeline's deadline when non-zero.
   std::chrono::milliseconds deadline{0};
   // Runs exactly once when every stage has finished or been skipped, on an engine thread.

@@ -18,6 +18,7 @@ pipeline::TemplateContext context_of(Job* job) {
   ctx.job_id = job->request().id;
   ctx.job_type = job->core()->spec.name;
   ctx.attempt = job->request().attempt;
+  ctx.user_id = job->request().user_id;
   return ctx;
 }
 

@@ -63,6 +63,7 @@ void start_run(Gateway::Impl& g, const EnqueueRequest& request, const std::strin
     engine::JobRequest job;
     job.id = r.id;
     job.input_json = request.input_json;
+    job.user_id = request.user_id;
     job.deadline = std::chrono::milliseconds(g.config.worker_timeout_ms);
     const int64_t start = obs::monotonic_ns();
     const int64_t ttl = pipeline->cache_ttl_seconds;

@@ -42,6 +42,9 @@ void append_text(const Reference& reference, const TemplateContext& context, std
     case Reference::Root::kJobAttempt:
       out += std::to_string(context.attempt);
       return;
+    case Reference::Root::kJobUserId:
+      out += context.user_id;
+      return;
     default:
       break;
   }
@@ -73,6 +76,13 @@ void write_reference(const Reference& reference, const TemplateContext& context,
       return;
     case Reference::Root::kJobAttempt:
       writer.Int(context.attempt);
+      return;
+    case Reference::Root::kJobUserId:
+      if (context.user_id.empty())
+        writer.Null();
+      else
+        writer.String(context.user_id.data(),
+                      static_cast<rapidjson::SizeType>(context.user_id.size()));
       return;
     default:
       break;
@@ -126,6 +136,13 @@ void build_reference(const Reference& reference, const TemplateContext& context,
       return;
     case Reference::Root::kJobAttempt:
       out.SetInt(context.attempt);
+      return;
+    case Reference::Root::kJobUserId:
+      if (context.user_id.empty())
+        out.SetNull();
+      else
+        out.SetString(context.user_id.data(),
+                      static_cast<rapidjson::SizeType>(context.user_id.size()), allocator);
       return;
     default:
       break;

@@ -2,7 +2,7 @@
 // compiled once at load and rendered per job.
 //
 // References: ${input.a.b}, ${stages.<id>.output.a.b}, ${env.NAME} (or ${env.NAME:-default}),
-// ${job.id}, ${job.type}, ${job.attempt}. A string that is exactly one reference keeps the JSON
+// ${job.id}, ${job.type}, ${job.attempt}, ${job.user_id}. A string that is exactly one reference keeps the JSON
 // type of what it points to; a reference inside a longer string is interpolated as text
 // (strings as-is, other values as compact JSON). A path that does not exist renders as null
 // (whole value) or "" (inside a string). ${env.*} is resolved at load.
@@ -26,6 +26,9 @@ struct TemplateContext {
   std::string_view job_id;
   std::string_view job_type;
   int attempt = 1;
+  // The job's owner; empty renders as null (whole value) or "" (inside a string), like a path
+  // that does not exist.
+  std::string_view user_id;
 };
 
 class Template {

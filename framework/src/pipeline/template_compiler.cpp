@@ -185,15 +185,20 @@ bool Compiler::parse_reference(std::string_view body, const std::string& pointer
     reference.root = Reference::Root::kInput;
     segments.erase(segments.begin());
   } else if (root == "job") {
-    if (segments.size() != 2 ||
-        (segments[1] != "id" && segments[1] != "type" && segments[1] != "attempt")) {
-      fail(pointer,
-           "unknown job reference " + shown + "; use ${job.id}, ${job.type} or ${job.attempt}");
+    const std::string field = segments.size() == 2 ? segments[1] : std::string();
+    if (field == "id") {
+      reference.root = Reference::Root::kJobId;
+    } else if (field == "type") {
+      reference.root = Reference::Root::kJobType;
+    } else if (field == "attempt") {
+      reference.root = Reference::Root::kJobAttempt;
+    } else if (field == "user_id") {
+      reference.root = Reference::Root::kJobUserId;
+    } else {
+      fail(pointer, "unknown job reference " + shown +
+                        "; use ${job.id}, ${job.type}, ${job.attempt} or ${job.user_id}");
       return false;
     }
-    reference.root = segments[1] == "id"     ? Reference::Root::kJobId
-                     : segments[1] == "type" ? Reference::Root::kJobType
-                                             : Reference::Root::kJobAttempt;
     segments.clear();
   } else if (root == "stages") {
     if (!parse_stage(segments, shown, pointer, reference)) return false;

@@ -16,7 +16,7 @@ struct PathSegment {
 };
 
 struct Reference {
-  enum class Root { kInput, kStage, kJobId, kJobType, kJobAttempt } root = Root::kInput;
+  enum class Root { kInput, kStage, kJobId, kJobType, kJobAttempt, kJobUserId } root = Root::kInput;
   size_t stage = 0;
   std::vector<PathSegment> path;  // below input, or below stages.<id>.output
 };

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "common/path_list.h"
 #include "plugin/registry.h"
 #include "plugin/registry_impl.h"
 
@@ -17,18 +18,6 @@ namespace aiw::plugin {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<std::string> split_path_list(std::string_view list) {
-  std::vector<std::string> out;
-  while (!list.empty()) {
-    size_t colon = list.find(':');
-    std::string_view item = list.substr(0, colon);
-    if (!item.empty()) out.emplace_back(item);  // "a::b" and a trailing ':' mean nothing
-    if (colon == std::string_view::npos) break;
-    list.remove_prefix(colon + 1);
-  }
-  return out;
-}
 
 // The install layout is <prefix>/bin/aiw beside <prefix>/lib/aiw/plugins; the build tree
 // mirrors it, so the binary finds its plugins wherever the prefix was moved to.

@@ -32,4 +32,12 @@ struct MigrateReport {
 // Applies every embedded migration not yet recorded in the database at database_url.
 Status migrate(const std::string& database_url, MigrateReport* report);
 
+// The application's own tables, e.g. the ones persist.row writes: every `sql/*.sql` file of
+// each pipeline folder, applied after the embedded migrations, in file-name order, each once
+// (recorded by file name in aiw_app_migrations, in the same transaction), under the same lock.
+// A file whose text changed after it was applied is a warning, not a re-run. A folder without
+// `sql/` has nothing to apply; two folders with a file of the same name are refused.
+Status migrate(const std::string& database_url, const std::vector<std::string>& pipeline_dirs,
+               MigrateReport* report);
+
 }  // namespace aiw::queue

@@ -1,5 +1,7 @@
 #include "worker/config.h"
 
+#include "common/path_list.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -117,13 +119,7 @@ Result<WorkerConfig> config_from_environment(const Environment& env) {
     r.fail("LOG_LEVEL must be one of debug, info, warn, error, not '" + c.log_level + "'");
   std::string dirs;
   r.text("PIPELINES_DIR", dirs);
-  for (size_t start = 0; !dirs.empty() && start <= dirs.size();) {
-    size_t colon = dirs.find(':', start);
-    std::string part = dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-    if (!part.empty()) c.pipelines.push_back(part);
-    if (colon == std::string::npos) break;
-    start = colon + 1;
-  }
+  c.pipelines = split_path_list(dirs);
   if (c.heartbeat_interval_ms * 2 > c.lease_ms)
     r.fail("WORKER_HEARTBEAT_INTERVAL_MS (" + std::to_string(c.heartbeat_interval_ms) +
            ") must be at most half of WORKER_LEASE_MS (" + std::to_string(c.lease_ms) +

@@ -190,6 +190,7 @@ void Dispatcher::start_job(std::shared_ptr<RunningJob> job) {
   request.id = job->claim.id;
   request.input_json = job->claim.input_json;
   request.attempt = job->claim.attempt;
+  request.user_id = job->claim.user_id;
   int64_t deadline = state_.config.stuck_job_timeout_ms;
   if (engine.spec().deadline_ms > 0) deadline = std::min(deadline, engine.spec().deadline_ms);
   request.deadline = std::chrono::milliseconds(deadline);
