@@ -70,8 +70,9 @@ std::string detail_of(std::string_view body) {
 // Output {"detections":[{"label","confidence","box":{"x1","y1","x2","y2"}}], "labels":[unique
 // labels, in order of first appearance], "count"}; `box` is absent for classification models.
 // Errors: 5xx, 408, timeouts, connection failures and 429/503 (with Retry-After) are
-// retryable; other 4xx (e.g. 400 invalid image, 422 missing field) and an unreadable answer
-// are permanent.
+// retryable, and so is a 200 whose body is not JSON (cut or mangled on the way); other 4xx
+// (e.g. 400 invalid image, 422 missing field) and JSON with no readable detection list are
+// permanent.
 //
 //   - id: detect
 //     uses: yolo.detect
@@ -165,9 +166,22 @@ class Detect : public aiw::Stage {
       return;
     }
     aiw::Json body;
-    std::optional<std::vector<Detection>> found;
-    if (aiw::parse_json(r.body, body)) found = parse_detections(body);
+    if (!aiw::parse_json(r.body, body)) {
+      // A 200 that is not JSON at all was cut or mangled on the way (a proxy, a worker that
+      // crashed mid-answer): the next attempt is likely to read well.
+      call.fail_retryable("the YOLO service answered HTTP 200 with a body that is not JSON: " +
+                          std::string(r.body.substr(0, 120)));
+      return;
+    }
+    std::string problem;
+    std::optional<std::vector<Detection>> found = parse_detections(body, problem);
+    if (!found && !problem.empty()) {
+      call.fail_permanent("the YOLO service's detection list is unreadable: " + problem);
+      return;
+    }
     if (!found) {
+      // Valid JSON in a shape we do not know is the service's design, not a fault: retrying
+      // gives the same answer.
       call.fail_permanent("the YOLO service's answer holds no detection list this stage can read "
                           "(expected images[0].results, predictions, detections or a list)");
       return;

@@ -5,6 +5,7 @@
 
 #include "ai_plugin_test_support.h"
 #include "fakes/http_server.h"
+#include "fakes/sim/simulator.h"
 
 namespace aiw::testing {
 namespace {
@@ -15,8 +16,15 @@ using Status = engine::JobResult::Status;
 // "\x89PNG\r\n\x1A\n" + "\0\0\0\rIHDRpixels", as image.fetch would output it.
 const std::string kPngBase64 = "iVBORw0KGgoAAAANSUhEUnBpeGVscw==";
 
+// A PNG header the simulator can read a 64x48 shape from.
+const std::string kSimPngBase64 = "iVBORw0KGgoAAAANSUhEUgAAAEAAAAAwCAYAAAA=";
+
 std::string detect_with(const fakes::HttpServer& server, const std::string& extra = "") {
   return "{url: " + json_quoted(server.url()) + ", image: " + json_quoted(kPngBase64) + extra + "}";
+}
+
+std::string detect_with(const sim::Simulator& sim, const std::string& extra = "") {
+  return "{url: " + json_quoted(sim.url()) + ", image: " + json_quoted(kSimPngBase64) + extra + "}";
 }
 
 void answer(fakes::HttpServer& server, int status, const std::string& body,
@@ -136,6 +144,48 @@ TEST(YoloDetect, ErrorsAreTypedAndCarryTheServiceDetail) {
     answer(server, 500, R"({"detail":"Server error"})");
     auto r = run_stage("yolo.detect", detect_with(server));
     EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable);
+  }
+}
+
+TEST(YoloDetect, SimulatorAnswersTheImageWithTheHubEnvelope) {
+  sim::Simulator sim;
+  auto r = run_stage("yolo.detect", detect_with(sim, ", min_confidence: 0"));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+}
+
+TEST(YoloDetect, TwoHundredWithABodyThatIsNotJsonIsRetryable) {
+  sim::Simulator sim;
+  std::string error;
+  ASSERT_TRUE(sim.configure_json(R"({"yolo":{"malformed":true}})", error)) << error;
+  auto r = run_stage("yolo.detect", detect_with(sim));
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable);
+  EXPECT_THAT(r.error, HasSubstr("HTTP 200 with a body that is not JSON"));
+}
+
+TEST(YoloDetect, JsonWithoutADetectionListStaysPermanent) {
+  fakes::HttpServer server;
+  answer(server, 200, R"({"status":"ok"})");
+  auto r = run_stage("yolo.detect", detect_with(server));
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_THAT(r.error, HasSubstr("holds no detection list"));
+}
+
+TEST(YoloDetect, ColumnArraysWithANonNumberScoreOrClassArePermanentAndNameTheField) {
+  struct Case {
+    std::string body, field;
+  };
+  for (const Case& c : {Case{R"({"boxes":[[1,2,3,4],[1,2,3,4]],"classes":[0,1],"scores":[0.9,"high"]})",
+                             "scores[1] is not a number"},
+                        Case{R"({"boxes":[[1,2,3,4]],"classes":[null],"scores":[0.9]})",
+                             "classes[0] is neither a number nor a name"}}) {
+    fakes::HttpServer server;
+    answer(server, 200, c.body);
+    auto r = run_stage("yolo.detect", detect_with(server));
+    ASSERT_EQ(r.status, Status::kFailed) << c.body;
+    EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent) << c.body;
+    EXPECT_THAT(r.error, HasSubstr("detection list is unreadable: " + c.field));
   }
 }
 
