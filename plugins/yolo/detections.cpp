@@ -64,7 +64,7 @@ std::optional<std::vector<Detection>> read_list(const aiw::JsonValue& list) {
 }
 
 // {"boxes":[[..]],"classes":[0.0],"scores":[0.91]} with optional "names" (array or id map).
-std::optional<std::vector<Detection>> read_columns(const aiw::JsonValue& body) {
+std::optional<std::vector<Detection>> read_columns(const aiw::JsonValue& body, std::string& problem) {
   const auto* boxes = member(body, "boxes");
   const auto* classes = member(body, "classes");
   const auto* scores = member(body, "scores");
@@ -77,6 +77,15 @@ std::optional<std::vector<Detection>> read_columns(const aiw::JsonValue& body) {
   for (rapidjson::SizeType i = 0; i < classes->Size(); ++i) {
     Detection d;
     const auto& c = (*classes)[i];
+    const auto& score = (*scores)[i];
+    if (!c.IsString() && !c.IsNumber()) {
+      problem = "classes[" + std::to_string(i) + "] is neither a number nor a name";
+      return std::nullopt;
+    }
+    if (!score.IsNumber()) {
+      problem = "scores[" + std::to_string(i) + "] is not a number";
+      return std::nullopt;
+    }
     if (c.IsString()) {
       d.label = c.GetString();
     } else {
@@ -87,7 +96,7 @@ std::optional<std::vector<Detection>> read_columns(const aiw::JsonValue& body) {
       if (names && names->IsObject()) name = member(*names, d.label.c_str());
       if (name && name->IsString()) d.label = name->GetString();
     }
-    d.confidence = (*scores)[i].GetDouble();
+    d.confidence = score.GetDouble();
     d.box = read_box((*boxes)[i]);
     out.push_back(std::move(d));
   }
@@ -96,7 +105,8 @@ std::optional<std::vector<Detection>> read_columns(const aiw::JsonValue& body) {
 
 }  // namespace
 
-std::optional<std::vector<Detection>> parse_detections(const aiw::JsonValue& body) {
+std::optional<std::vector<Detection>> parse_detections(const aiw::JsonValue& body,
+                                                       std::string& problem) {
   if (body.IsArray()) return read_list(body);
   if (!body.IsObject()) return std::nullopt;
   if (const auto* images = member(body, "images"); images && images->IsArray()) {
@@ -107,7 +117,7 @@ std::optional<std::vector<Detection>> parse_detections(const aiw::JsonValue& bod
   for (const char* name : {"predictions", "detections", "results"}) {
     if (const auto* list = member(body, name); list && list->IsArray()) return read_list(*list);
   }
-  return read_columns(body);
+  return read_columns(body, problem);
 }
 
 }  // namespace yolo

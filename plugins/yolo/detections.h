@@ -20,7 +20,10 @@ struct Detection {
   std::optional<Box> box;  // classification models give none
 };
 
-// The detections in a response body, or nullopt when it holds no recognisable list.
-std::optional<std::vector<Detection>> parse_detections(const aiw::JsonValue& body);
+// The detections in a response body, or nullopt when it holds no recognisable list. When it
+// holds one with a field of the wrong type, also a sentence in `problem` naming the field
+// ("scores[1] is not a number").
+std::optional<std::vector<Detection>> parse_detections(const aiw::JsonValue& body,
+                                                       std::string& problem);
 
 }  // namespace yolo
