@@ -11,20 +11,16 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 bool type_is_numeric(std::string_view type) { return type == "number" || type == "integer"; }
 
-// The schema asks for a number here and does not also accept a string (a string would then
-// be a valid answer as written, and changing it would change its meaning).
+// The schema accepts a number here (alone, or in a list of types: see coerce.h for why a
+// list that also allows a string still prefers the number).
 bool wants_number(const aiw::JsonValue& schema) {
   const aiw::JsonValue* type = aiw::find_member(schema, "type");
   if (type == nullptr) return false;
   if (type->IsString()) return type_is_numeric(type->GetString());
   if (!type->IsArray()) return false;
-  bool numeric = false;
-  for (const auto& t : type->GetArray()) {
-    if (!t.IsString()) continue;
-    if (std::string_view(t.GetString()) == "string") return false;
-    numeric = numeric || type_is_numeric(t.GetString());
-  }
-  return numeric;
+  for (const auto& t : type->GetArray())
+    if (t.IsString() && type_is_numeric(t.GetString())) return true;
+  return false;
 }
 
 void set_number(aiw::JsonValue& value, double number) {

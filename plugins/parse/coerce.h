@@ -22,9 +22,11 @@ bool number_from_text(std::string_view text, double& value);
 
 // Walks schema alongside value (properties, additionalProperties when it is a schema, items as
 // one schema or a list per position) and replaces every string that number_from_text accepts
-// where the schema's type is "number" or "integer" (or a list of types with one of those and
-// without "string"). Integral results become integers. allOf/anyOf/oneOf and $ref are not
-// followed: coercion under them would have to guess which branch the model meant.
+// where the schema's type is "number" or "integer", or a list of types holding one of those.
+// A list that also allows "string" (a lab result: 5.2 or "Negativo") still gets the number:
+// the model quoting "5,2" meant the measure, and text that is not a plain number ("<0,5",
+// "Reagente") stays text. Integral results become integers. allOf/anyOf/oneOf and $ref are
+// not followed: coercion under them would have to guess which branch the model meant.
 void coerce_numbers(const aiw::JsonValue& schema, aiw::JsonValue& value);
 
 }  // namespace parse

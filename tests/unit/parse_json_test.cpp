@@ -2,7 +2,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <yaml-cpp/yaml.h>
+
 #include "data_stage_support.h"
+#include "pipeline/yaml_to_json.h"
 
 namespace aiw::testing {
 namespace {
@@ -137,6 +140,69 @@ TEST_F(ParseJson, NumbersWrittenAsStringsBecomeNumbersWhereTheSchemaAsksForThem)
   EXPECT_DOUBLE_EQ(out["foods"][1]["grams"].GetDouble(), 1.5);
   EXPECT_DOUBLE_EQ(out["foods"][2]["grams"].GetDouble(), 12.5);
   EXPECT_EQ(out["kcal"].GetInt64(), 300);
+}
+
+TEST_F(ParseJson, AFieldThatAllowsANumberOrTextGetsTheNumberAndKeepsOtherText) {
+  const std::string schema =
+      R"({"type":"object","properties":{"results":{"type":"array","items":)"
+      R"({"type":["number","string"]}}}})";
+  FakeCall& c = parse(R"({"results":["5,2","Negativo","<0,5"," 7 ",3.5]})", schema);
+  ASSERT_EQ(c.completes, 1) << c.error;
+  EXPECT_EQ(json(c.output), json(R"({"results":[5.2,"Negativo","<0,5",7,3.5]})"));
+}
+
+// The schema medical_exam's parse stage checks, read from the pipeline file itself, so these
+// tests follow the pipeline as it ships.
+std::string medical_exam_parse_schema() {
+  YAML::Node root =
+      YAML::LoadFile(std::string(AIW_SOURCE_DIR) + "/pipelines/medical_exam.yaml");
+  for (const YAML::Node& stage : root["stages"]) {
+    if (stage["id"].as<std::string>() != "parse") continue;
+    Json schema;
+    pipeline::internal::PointerMarks marks;
+    std::vector<pipeline::internal::Problem> problems;
+    pipeline::internal::yaml_to_json(stage["with"]["schema"], schema, schema.GetAllocator(),
+                                     marks, problems);
+    EXPECT_TRUE(problems.empty());
+    return to_string(schema);
+  }
+  ADD_FAILURE() << "medical_exam.yaml has no parse stage";
+  return "{}";
+}
+
+TEST_F(ParseJson, MedicalExamSchemaAcceptsQualitativeResultsAndTextualReferenceRanges) {
+  FakeCall& c = parse(
+      R"({"exam_date":"2024-03-01","summary":"Urina tipo 1 e sorologia.","values":[)"
+      R"({"name":"Proteínas","value":"Negativo","reference_text":"Negativo","flag":"normal"},)"
+      R"({"name":"HIV 1/2","value":"Não reagente","flag":"normal"},)"
+      R"({"name":"PCR","value":"<0,5","unit":"mg/dL","reference_text":"< 1,0","flag":"normal"},)"
+      R"({"name":"Colesterol total","value":"212","unit":"mg/dL","reference_text":"< 200",)"
+      R"("flag":"high"},)"
+      R"({"name":"Glicose","value":"5,2","unit":"mmol/L","reference_min":3.9,)"
+      R"("reference_max":"5,6","flag":"normal"},)"
+      R"({"name":"pH","value":6,"flag":"normal"}]})",
+      medical_exam_parse_schema());
+  ASSERT_EQ(c.completes, 1) << c.error;
+  Json out = json(c.output);
+  const JsonValue& values = out["values"];
+  EXPECT_STREQ(values[0]["value"].GetString(), "Negativo");
+  EXPECT_STREQ(values[0]["reference_text"].GetString(), "Negativo");
+  EXPECT_STREQ(values[1]["value"].GetString(), "Não reagente");
+  EXPECT_STREQ(values[2]["value"].GetString(), "<0,5");
+  EXPECT_EQ(values[3]["value"].GetInt64(), 212);  // a quoted measure is still the number
+  EXPECT_DOUBLE_EQ(values[4]["value"].GetDouble(), 5.2);
+  EXPECT_DOUBLE_EQ(values[4]["reference_max"].GetDouble(), 5.6);
+  EXPECT_FALSE(values[5].HasMember("unit"));
+}
+
+TEST_F(ParseJson, MedicalExamSchemaStillRefusesAValueThatIsNeitherNumberNorText) {
+  FakeCall& c = parse(
+      R"({"summary":"s","values":[{"name":"Glicose","value":null,"flag":"normal"},)"
+      R"({"name":"Ureia","value":30,"reference_min":"baixo","flag":"normal"}]})",
+      medical_exam_parse_schema());
+  ASSERT_EQ(c.fails, 1);
+  EXPECT_THAT(c.error, HasSubstr("/values/0/value: expected number or string, got null"));
+  EXPECT_THAT(c.error, HasSubstr("/values/1/reference_min: expected number, got \"baixo\""));
 }
 
 TEST_F(ParseJson, NumbersWithUnitsOrThousandsSeparatorsAreNotGuessed) {
