@@ -278,6 +278,10 @@ double number_for(std::string_view key, SchemaContext& ctx, bool integer) {
   if (contains_any(k, {"confid", "score", "prob"}))
     return integer ? 1 : 0.6 + ctx.rng.below(39) / 100.0;
   if (contains_any(k, {"count", "num", "total"})) return static_cast<double>(ctx.meal.size());
+  // An exam's reference range (medical_exam) holds every value the line below draws, so the
+  // answer's flag ("normal", an enum's first value) agrees with its range.
+  if (k.starts_with("reference_min")) return integer ? 0 : 0.5;
+  if (k.starts_with("reference_max")) return 150;
   return integer ? 1 + ctx.rng.below(100) : round1(1 + ctx.rng.below(1000) / 10.0);
 }
 
@@ -292,6 +296,7 @@ std::string string_for(std::string_view key, const JsonValue& schema, SchemaCont
   if (contains_any(k, {"name", "food", "aliment", "item", "label", "dish", "prato"}))
     return ctx.meal[ctx.food % ctx.meal.size()].food->name;
   if (contains_any(k, {"unit", "unidade"})) return "g";
+  if (k.starts_with("reference")) return "0.5 - 150";  // medical_exam's range as printed
   char text[48];
   std::snprintf(text, sizeof text, "%s %04x", key.empty() ? "value" : std::string(key).c_str(),
                 ctx.rng.below(0x10000));
