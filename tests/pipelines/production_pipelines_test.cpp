@@ -3,9 +3,13 @@
 // simulator (Ollama, Gemini, YOLO, image host on one loopback port) and, where it persists, a
 // real PostgreSQL; and sofia_image's failure paths each end the way the docs say.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdlib.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -33,7 +37,7 @@ class ProductionPipelineTest : public ::testing::Test {
     receiver_.route("POST", "/whatsapp/reply",
                     [this](const fakes::Request& req, fakes::Response& res) {
                       std::lock_guard lock(mu_);
-                      deliveries_.push_back(req.body);
+                      deliveries_.push_back(req);
                       res.status = 200;
                       res.body = "{}";
                     });
@@ -82,7 +86,7 @@ class ProductionPipelineTest : public ::testing::Test {
   fakes::HttpServer receiver_;
   std::string db_url_;
   std::mutex mu_;
-  std::vector<std::string> deliveries_;
+  std::vector<fakes::Request> deliveries_;
   std::vector<std::unique_ptr<engine::Engine>> finished_engines_;  // destroyed first
 };
 
@@ -90,6 +94,54 @@ Json output_of(const JobResult& r) {
   Json doc;
   EXPECT_TRUE(parse_json(r.result_json, doc)) << r.result_json;
   return doc;
+}
+
+// kcal per 100 g of a food in pipelines/data/taco.csv (its name quoted, as the file writes
+// names with commas), read independently of the nutrition plugin; -1 when absent.
+double taco_kcal_per_100g(const std::string& food) {
+  std::string text = read_text(source_path("pipelines/data/taco.csv"));
+  std::string start = "\n\"" + food + "\",";
+  size_t at = text.find(start);
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + start.size()));
+}
+
+// Every item's kcal is its food's TACO kcal for its grams, and the totals add up the items.
+// Item numbers are rounded to 0.1 and totals summed before rounding: each item may differ by 0.05.
+void expect_items_match_the_table_and_add_up(const JsonValue& items, const JsonValue& totals,
+                                             const std::string& json) {
+  ASSERT_TRUE(items.IsArray()) << json;
+  ASSERT_GT(items.Size(), 0u) << json;
+  double kcal = 0, protein = 0;
+  for (const JsonValue& item : items.GetArray()) {
+    double per_100g = taco_kcal_per_100g(item["matched"].GetString());
+    ASSERT_GT(per_100g, 0) << item["matched"].GetString();
+    EXPECT_NEAR(item["kcal"].GetDouble(), per_100g * item["grams"].GetDouble() / 100, 0.051)
+        << json;
+    kcal += item["kcal"].GetDouble();
+    protein += item["protein"].GetDouble();
+  }
+  const double slack = 0.051 * items.Size() + 0.051;
+  EXPECT_GT(totals["kcal"].GetDouble(), 0) << json;
+  EXPECT_NEAR(totals["kcal"].GetDouble(), kcal, slack) << json;
+  EXPECT_NEAR(totals["protein"].GetDouble(), protein, slack) << json;
+}
+
+// What a receiver does with webhook.notify's headers: HMAC-SHA256(secret, "<ts>.<raw body>").
+std::string expected_signature(const std::string& secret, const std::string& timestamp,
+                               const std::string& body) {
+  std::string message = timestamp + "." + body;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &len);
+  std::string hex = "sha256=";
+  char byte[3];
+  for (unsigned int i = 0; i < len; ++i) {
+    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
+    hex += byte;
+  }
+  return hex;
 }
 
 // ---- aiw validate -----------------------------------------------------------------------
@@ -180,7 +232,10 @@ TEST_F(ProductionPipelineTest, SofiaTextAnswersAndTotalsTheFoodsMentioned) {
   ASSERT_EQ(r.status, JobResult::Status::kCompleted) << describe(r);
   Json out = output_of(r);
   EXPECT_TRUE(out["reply"].IsString());
-  EXPECT_TRUE(out["totals"].IsObject()) << r.result_json;
+  // The simulator names TACO foods: each is found as written and counted.
+  ASSERT_TRUE(out["unknown"].IsArray()) << r.result_json;
+  EXPECT_EQ(out["unknown"].Size(), 0u) << r.result_json;
+  expect_items_match_the_table_and_add_up(out["foods"], out["totals"], r.result_json);
 }
 
 TEST_F(ProductionPipelineTest, MedicalExamReadsValuesWithUnitsAndSavesThem) {
@@ -195,13 +250,26 @@ TEST_F(ProductionPipelineTest, MedicalExamReadsValuesWithUnitsAndSavesThem) {
   Json out = output_of(r);
   ASSERT_TRUE(out["values"].IsArray()) << r.result_json;
   ASSERT_GT(out["values"].Size(), 0u);
-  EXPECT_TRUE(out["values"][0]["unit"].IsString());
-  EXPECT_TRUE(out["values"][0]["value"].IsNumber());
-  EXPECT_EQ(
-      query_one(db_url_,
-                "select jsonb_array_length(exam_values) > 0 from exam_results where job_id = '" +
-                    id + "'"),
-      "t");
+  for (const JsonValue& v : out["values"].GetArray()) {
+    EXPECT_TRUE(v["unit"].IsString()) << r.result_json;
+    ASSERT_TRUE(v["value"].IsNumber()) << r.result_json;
+    ASSERT_TRUE(v["reference_min"].IsNumber()) << r.result_json;
+    ASSERT_TRUE(v["reference_max"].IsNumber()) << r.result_json;
+    EXPECT_LE(v["reference_min"].GetDouble(), v["value"].GetDouble()) << r.result_json;
+    EXPECT_LE(v["value"].GetDouble(), v["reference_max"].GetDouble()) << r.result_json;
+    EXPECT_STREQ(v["flag"].GetString(), "normal");  // inside its range
+    EXPECT_TRUE(v.HasMember("reference_text") && v["reference_text"].GetStringLength() > 0)
+        << r.result_json;
+  }
+  // The row holds the ranges as read.
+  EXPECT_EQ(query_one(db_url_,
+                      "select (jsonb_array_length(exam_values) > 0 and "
+                      "exam_values->0->'reference_min' = '" +
+                          to_string(out["values"][0]["reference_min"]) +
+                          "'::jsonb and exam_values->0->'reference_max' = '" +
+                          to_string(out["values"][0]["reference_max"]) +
+                          "'::jsonb)::text from exam_results where job_id = '" + id + "'"),
+            "true");
 }
 
 TEST_F(ProductionPipelineTest, MedicalExamAcceptsAPdf) {
@@ -248,6 +316,16 @@ TEST_F(ProductionPipelineTest, MealPlanTotalsEachMealAndSavesThePlan) {
   Json out = output_of(r);
   ASSERT_TRUE(out["meals"].IsArray()) << r.result_json;
   EXPECT_GT(out["meals"].Size(), 0u);
+  ASSERT_TRUE(out["unknown"].IsArray()) << r.result_json;
+  EXPECT_EQ(out["unknown"].Size(), 0u) << r.result_json;  // the simulator names TACO foods
+  double plan_kcal = 0;
+  for (const JsonValue& meal : out["meals"].GetArray()) {
+    expect_items_match_the_table_and_add_up(meal["items"], meal["totals"], r.result_json);
+    EXPECT_EQ(meal["unknown"].Size(), 0u) << r.result_json;
+    plan_kcal += meal["totals"]["kcal"].GetDouble();
+  }
+  const double kcal_total = out["totals"]["kcal"].GetDouble();
+  EXPECT_NEAR(kcal_total, plan_kcal, 0.051 * out["meals"].Size() + 0.051) << r.result_json;
   EXPECT_TRUE(out["saved"].GetBool());
   EXPECT_EQ(
       query_one(db_url_,
@@ -255,19 +333,39 @@ TEST_F(ProductionPipelineTest, MealPlanTotalsEachMealAndSavesThePlan) {
                 "from meal_plans where job_id = '" +
                     id + "'"),
       "2000 true");
+  // The saved kcal_total is the plan's total, not a meal's.
+  const std::string saved_kcal =
+      query_one(db_url_, "select kcal_total::float8::text from meal_plans where job_id = '" + id + "'");
+  EXPECT_NEAR(std::stod(saved_kcal), kcal_total, 0.051) << saved_kcal;
 }
 
 TEST_F(ProductionPipelineTest, WhatsappMessageRepliesThroughTheSignedWebhook) {
   auto engine = engine_for("whatsapp_message");
   ASSERT_TRUE(engine);
+  const std::string id = new_job_id();
   JobResult r = run(
       *engine,
-      R"({"from":"+5511987654321","message":"Posso comer banana à noite?","messageId":"wamid.1","name":"Ana"})");
+      R"({"from":"+5511987654321","message":"Posso comer banana à noite?","messageId":"wamid.1","name":"Ana"})",
+      id);
   ASSERT_EQ(r.status, JobResult::Status::kCompleted) << describe(r);
   std::lock_guard lock(mu_);
   ASSERT_EQ(deliveries_.size(), 1u);
+  const fakes::Request& delivery = deliveries_[0];
+  // The receiver's check: the signature over "<timestamp>.<raw body>" with WEBHOOK_SECRET,
+  // a timestamp of now (within generous bounds), the job id to de-duplicate on.
+  const std::string timestamp = delivery.header("x-aiw-timestamp");
+  ASSERT_FALSE(timestamp.empty());
+  EXPECT_EQ(delivery.header("x-aiw-signature"),
+            expected_signature("test-secret", timestamp, delivery.body));
+  EXPECT_NE(delivery.header("x-aiw-signature"),
+            expected_signature("other-secret", timestamp, delivery.body));
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  EXPECT_LE(std::abs(now - std::stoll(timestamp)), 300) << timestamp;
+  EXPECT_EQ(delivery.header("x-aiw-delivery"), id);
   Json body;
-  ASSERT_TRUE(parse_json(deliveries_[0], body)) << deliveries_[0];
+  ASSERT_TRUE(parse_json(delivery.body, body)) << delivery.body;
   EXPECT_STREQ(body["to"].GetString(), "+5511987654321");
   EXPECT_STREQ(body["inReplyTo"].GetString(), "wamid.1");
   EXPECT_GT(body["text"].GetStringLength(), 0u);
