@@ -1,10 +1,12 @@
 #include <aiw/plugin.h>
+#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <utility>
@@ -31,11 +33,20 @@ std::string hmac_sha256_hex(const std::string& key, const std::string& message) 
   return out;
 }
 
+// Retry-After is either delay-seconds ("120") or an HTTP date ("Wed, 21 Oct 2026 07:28:00
+// GMT", RFC 9110 section 10.2.3; curl_getdate also reads the obsolete RFC 850 and asctime
+// forms a date may take). The wait in ms, 0 for a date already past, -1 when absent or
+// unreadable (the backoff then decides).
 int64_t retry_after_ms(std::string_view value) {
+  if (value.empty()) return -1;
   int64_t seconds = -1;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec != std::errc() || end != value.data() + value.size() || seconds < 0) return -1;
-  return seconds * 1000;
+  if (ec == std::errc() && end == value.data() + value.size())
+    return seconds < 0 ? -1 : seconds * 1000;
+  const time_t at = curl_getdate(std::string(value).c_str(), nullptr);
+  if (at == -1) return -1;
+  const auto wait = std::chrono::system_clock::from_time_t(at) - std::chrono::system_clock::now();
+  return std::max<int64_t>(0, std::chrono::duration_cast<milliseconds>(wait).count());
 }
 
 std::string without_query(const std::string& url) { return url.substr(0, url.find_first_of("?#")); }
@@ -60,8 +71,10 @@ struct Delivery {
 // `X-Aiw-Delivery: <job id>` to de-duplicate retries. Receivers should recompute the HMAC
 // over the raw body, compare in constant time and reject old timestamps (e.g. > 5 min).
 // 5xx, 408, 429 and connection failures are retried inside the stage up to `max_attempts`
-// times, waiting backoff_ms, 2x, 4x... (or the 429's Retry-After when longer) on the host
-// timer, never a sleeping thread; each attempt is signed afresh. 4xx is permanent.
+// times, waiting backoff_ms, 2x, 4x... (or the answer's Retry-After, in seconds or as an HTTP
+// date, when longer) on the host timer, never a sleeping thread; each attempt is signed
+// afresh. Other 4xx are permanent. Delivery is at least once: a receiver that applied a
+// request but whose answer was lost gets it again, so it de-duplicates on X-Aiw-Delivery.
 // Options:
 //   url           string, required
 //   body          any JSON, required: sent as it is, compact

@@ -6,6 +6,9 @@
 #include <openssl/hmac.h>
 
 #include <atomic>
+#include <chrono>
+#include <ctime>
+#include <memory>
 #include <mutex>
 
 #include "ai_plugin_test_support.h"
@@ -98,6 +101,93 @@ TEST(WebhookNotify, GivesUpRetryablyAfterMaxAttempts) {
   EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable);
   EXPECT_THAT(r.error, HasSubstr("failed 2 times"));
   EXPECT_EQ(calls.load(), 2);
+}
+
+// An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") for a time point, as Retry-After carries it.
+std::string http_date(std::chrono::system_clock::time_point at) {
+  const time_t t = std::chrono::system_clock::to_time_t(at);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[40];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return text;
+}
+
+// A receiver that answers `first_status` (with `retry_after` when given) once, then 200, and
+// records when each request arrived.
+struct FailOnceThenAccept {
+  explicit FailOnceThenAccept(int first_status, std::string retry_after = "")
+      : first_status(first_status), retry_after(std::move(retry_after)) {
+    server.route("POST", "/hook", [this](const fakes::Request& req, fakes::Response& res) {
+      std::lock_guard lock(mu);
+      arrivals.push_back(std::chrono::steady_clock::now());
+      signed_ok += signature_valid(req, "s3cret") ? 1 : 0;
+      if (arrivals.size() > 1) return void(res.status = 200);
+      res.status = this->first_status;
+      if (!this->retry_after.empty()) res.headers.emplace_back("Retry-After", this->retry_after);
+    });
+  }
+  std::chrono::milliseconds gap() {
+    std::lock_guard lock(mu);
+    return arrivals.size() < 2 ? std::chrono::milliseconds(-1)
+                               : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     arrivals[1] - arrivals[0]);
+  }
+
+  int first_status;
+  std::string retry_after;
+  fakes::HttpServer server;
+  std::mutex mu;
+  std::vector<std::chrono::steady_clock::time_point> arrivals;
+  int signed_ok = 0;
+};
+
+TEST(WebhookNotify, A429IsRetriedAfterTheSecondsItsRetryAfterAsksFor) {
+  FailOnceThenAccept receiver(429, "1");
+  auto r = run_stage("webhook.notify", notify_with(receiver.server, ", backoff_ms: 1"));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  EXPECT_EQ(parse_output(r)["attempts"].GetInt(), 2);
+  EXPECT_GE(receiver.gap().count(), 950);  // 1 s asked, not the 1 ms backoff
+  EXPECT_EQ(receiver.signed_ok, 2);
+}
+
+TEST(WebhookNotify, ARetryAfterGivenAsAnHttpDateIsWaitedFor) {
+  // Two seconds ahead at whole-second precision: at least one second away when it is sent.
+  FailOnceThenAccept receiver(
+      503, http_date(std::chrono::system_clock::now() + std::chrono::seconds(2)));
+  auto r = run_stage("webhook.notify", notify_with(receiver.server, ", backoff_ms: 1"));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  EXPECT_EQ(parse_output(r)["attempts"].GetInt(), 2);
+  EXPECT_GE(receiver.gap().count(), 900) << receiver.retry_after;
+}
+
+TEST(WebhookNotify, ARetryAfterDateInThePastRetriesAfterTheBackoff) {
+  FailOnceThenAccept receiver(
+      429, http_date(std::chrono::system_clock::now() - std::chrono::hours(1)));
+  auto r = run_stage("webhook.notify", notify_with(receiver.server, ", backoff_ms: 1"));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  EXPECT_EQ(parse_output(r)["attempts"].GetInt(), 2);
+}
+
+TEST(WebhookNotify, A408RequestTimeoutIsRetried) {
+  FailOnceThenAccept receiver(408);
+  auto r = run_stage("webhook.notify", notify_with(receiver.server, ", backoff_ms: 1"));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  EXPECT_EQ(parse_output(r)["attempts"].GetInt(), 2);
+  EXPECT_EQ(stage_of(r, "s").attempts, 1);  // retried by the stage, not by the engine
+}
+
+TEST(WebhookNotify, AReceiverThatRefusesConnectionsIsRetriedThenFailsRetryably) {
+  std::string url;
+  {
+    fakes::HttpServer gone;  // its port is closed once it is destroyed
+    url = gone.url("/hook");
+  }
+  auto r = run_stage("webhook.notify", "{url: " + json_quoted(url) +
+                                           R"(, secret: s3cret, body: {}, backoff_ms: 1, )"
+                                           R"(max_attempts: 3})");
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable) << r.error;
+  EXPECT_THAT(r.error, HasSubstr("failed 3 times"));
 }
 
 TEST(WebhookNotify, EmptySecretIsRefusedBeforeSending) {
