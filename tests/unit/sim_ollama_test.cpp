@@ -210,6 +210,18 @@ TEST(SimOllama, MidstreamErrorEndsTheStreamWithAnErrorLineAndStatus200) {
   EXPECT_FALSE(parse(lines.front())["done"].GetBool());
 }
 
+TEST(SimOllama, MidstreamErrorWithoutStreamingIsA500WithTheErrorBody) {
+  // Unstreamed, nothing is sent before the model fails: the error comes with its real status.
+  Simulator sim;
+  auto knobs = sim.knobs(Service::kOllama);
+  knobs.midstream_error = true;
+  sim.configure(Service::kOllama, knobs);
+  auto r = post_json(sim.url("/api/chat"), kChat);
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.header("content-type").rfind("application/json", 0), 0u);
+  EXPECT_STREQ(parse(r.body)["error"].GetString(), "an error was encountered while running the model");
+}
+
 TEST(SimOllama, TagsVersionAndLivenessAnswerAsOllamaDoes) {
   Simulator sim;
   Json tags = parse(testing::http("GET", sim.url("/api/tags")).body);

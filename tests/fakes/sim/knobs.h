@@ -33,7 +33,8 @@ struct Knobs {
   bool down = false;         // close the connection without a word
   std::string answer_style = "json";  // LLMs: "json" | "prose" | "fenced" (```json in prose)
   int stream_interval_ms = 0;         // LLMs: pause between streamed chunks
-  bool midstream_error = false;       // Ollama: a stream ends halfway with {"error":...}
+  bool midstream_error = false;       // Ollama: a stream ends halfway with {"error":...};
+                                      // unstreamed, the answer is a 500 with that error
   std::string safety;                 // Gemini: "" | "prompt" | "candidate" (blocked answers)
   std::string api_key;  // Gemini: the one valid key ("" = any); YOLO: required x-api-key
   std::vector<std::string> models = {"llama3.2:latest", "llava:latest", "qwen2.5vl:7b", "gemma3:4b",

@@ -182,6 +182,12 @@ void answer(const Call& call, Response& res, const Knobs& knobs) {
                       w.EndObject();
                     }));
   }
+  // Without streaming nothing is written before the model has finished, so a failure while it
+  // runs is an error before the first chunk: the real status with an error body (protocols.md
+  // 1.5), not a 200.
+  if (knobs.midstream_error && !call.stream) {
+    return set_json(res, 500, "{\"error\":\"an error was encountered while running the model\"}");
+  }
   std::string content = generate_answer(call.answer);
   const bool cut = limit_length(content, call.num_predict);
   const int prompt_tokens =
