@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <rapidjson/error/en.h>
+
 #include "provider.h"
 
 namespace llm {
@@ -26,7 +28,7 @@ struct Chain {
   Prompt prompt;
   size_t next = 0;
   std::vector<Attempt> attempts;
-  bool any_retryable = false;
+  bool any_retryable = false;  // then the job is worth another try, whatever else failed
   int64_t retry_after_ms = -1;  // the largest a provider asked for
   Clock::time_point start = Clock::now();
 };
@@ -43,10 +45,16 @@ Outcome transport(const aiw::HttpResponse& r, const std::string& name) {
       out.kind = Kind::kRetryable;
       out.error = name + " did not answer in time: " + std::string(r.error);
       break;
-    case AIW_HTTP_CONNECT:
-    case AIW_HTTP_TOO_LARGE:
+    case AIW_HTTP_CONNECT:  // refused, reset, or a body cut short
       out.kind = Kind::kRetryable;
-      out.error = name + " is unreachable: " + std::string(r.error);
+      out.error = name + " could not be reached or broke off its answer: " + std::string(r.error);
+      break;
+    case AIW_HTTP_TOO_LARGE:
+      // The server answered, only more than the host takes: the same request gets the same
+      // answer, so retrying cannot help; a smaller answer (fewer tokens) can.
+      out.kind = Kind::kPermanent;
+      out.error = name + "'s answer is larger than the host accepts (" + std::string(r.error) +
+                  "); limit the answer's length (num_predict, maxOutputTokens)";
       break;
     default:
       out.kind = Kind::kUnusable;
@@ -54,6 +62,40 @@ Outcome transport(const aiw::HttpResponse& r, const std::string& name) {
       break;
   }
   return out;
+}
+
+milliseconds own_timeout(const aiw::JsonValue& provider) {
+  const auto* t = aiw::find_member(provider, "timeout_ms");
+  return milliseconds(t && t->IsInt64() ? t->GetInt64() : 60000);
+}
+
+// A Gemini without a key is skipped without a request, so it needs no time.
+bool has_no_key(const aiw::JsonValue& provider) {
+  return std::string_view(provider["provider"].GetString()) == "gemini" &&
+         string_or(provider, "api_key", "").empty();
+}
+
+// How long provider `index` may take: its own timeout_ms, but never so much of the time the
+// call has left that the providers after it lose their turn. Each of those keeps the smaller
+// of its own timeout and an equal share of the time left, so "Ollama hangs, Gemini answers"
+// works within the stage's timeout however large Ollama's timeout_ms is.
+milliseconds provider_timeout(const aiw::JsonValue& providers, size_t index, milliseconds left) {
+  size_t later = 0;
+  for (size_t i = index + 1; i < providers.Size(); ++i)
+    later += has_no_key(providers[static_cast<rapidjson::SizeType>(i)]) ? 0 : 1;
+  milliseconds share = left / static_cast<int64_t>(later + 1);
+  milliseconds reserve{0};
+  for (size_t i = index + 1; i < providers.Size(); ++i) {
+    const aiw::JsonValue& p = providers[static_cast<rapidjson::SizeType>(i)];
+    if (!has_no_key(p)) reserve += std::min(own_timeout(p), share);
+  }
+  milliseconds mine = std::min(own_timeout(providers[static_cast<rapidjson::SizeType>(index)]), left - reserve);
+  return std::max(mine, milliseconds(1));  // 0 would mean "no timeout of its own"
+}
+
+// "data:image/png;base64,iVBOR..." or raw base64 -> raw base64.
+std::string raw_base64(const aiw::JsonValue& image) {
+  return std::string(without_data_url_prefix({image.GetString(), image.GetStringLength()}));
 }
 
 const char* outcome_name(Kind kind) {
@@ -73,7 +115,7 @@ const char* outcome_name(Kind kind) {
 // that is down, too slow for its own timeout, overloaded or rate limited hands over to the
 // next; a refusal of the request itself (400, 403, a safety block) stops the chain, since
 // another provider should not be asked what one refused. An unknown model or a missing key
-// skips that provider.
+// skips that provider. Each provider's timeout is capped so the ones after it keep time.
 // Options:
 //   providers    array, required, in order of preference; each:
 //                {provider: ollama|gemini, model, url?, timeout_ms? (60000), api_key? (gemini),
@@ -86,12 +128,16 @@ const char* outcome_name(Kind kind) {
 //   format       "text" | "json", optional (text)
 //   json_schema  object, optional: the answer's JSON Schema (Ollama `format`, Gemini
 //                `responseSchema`, converted to its OpenAPI subset); implies json
-// Output {"text", "json" (when json was asked and the text parses), "provider", "model",
-// "finish_reason", "prompt_tokens", "completion_tokens" (-1 when not reported), "latency_ms",
-// "attempts":[{"provider","model","outcome","latency_ms","error"?}]}.
-// Errors: all providers failed and one was retryable -> retryable, with the largest
-// Retry-After (429 Retry-After header; Gemini's google.rpc.RetryInfo.retryDelay); a refused
-// request or safety block -> permanent with the provider's reason.
+// Output {"text", "json" (when json was asked and the text parses), "json_error" (when json
+// was asked and the text does not parse: the text is still output, for parse.json to dig the
+// JSON out of prose or fences), "provider", "model" (the one the answer names, else the
+// configured one), "finish_reason", "prompt_tokens", "completion_tokens" (-1 when not
+// reported), "latency_ms", "attempts":[{"provider","model","outcome","latency_ms","error"?}]}.
+// An empty answer is a (retryable) failure, not an output.
+// Errors name every provider's failure. Retryable when any provider failed retryably (an
+// outage is worth another try later, even if a provider after it refused), with the largest
+// Retry-After (Retry-After header, seconds or date; Gemini's google.rpc.RetryInfo.retryDelay);
+// otherwise permanent (a refused request, a safety block, an answer too large).
 //
 //   - id: describe
 //     uses: llm.chat
@@ -124,7 +170,7 @@ class Chat : public aiw::Stage {
       R"("images":{"type":"array","items":{"type":"string"}},)"
       R"("format":{"enum":["text","json"]},"json_schema":{"type":"object"}},)"
       R"("required":["providers","prompt"],"additionalProperties":false})",
-      R"({"type":"object","properties":{"text":{"type":"string"},"json":{},)"
+      R"({"type":"object","properties":{"text":{"type":"string"},"json":{},"json_error":{"type":"string"},)"
       R"("provider":{"type":"string"},"model":{"type":"string"},)"
       R"("finish_reason":{"type":"string"},"prompt_tokens":{"type":"integer"},)"
       R"("completion_tokens":{"type":"integer"},"latency_ms":{"type":"integer"},)"
@@ -138,7 +184,7 @@ class Chat : public aiw::Stage {
     chain->prompt.system = string_or(p, "system", "");
     if (const auto* images = aiw::find_member(p, "images"))
       for (const auto& image : images->GetArray())
-        if (image.GetStringLength() > 0) chain->prompt.images.emplace_back(image.GetString());
+        if (image.GetStringLength() > 0) chain->prompt.images.push_back(raw_base64(image));
     chain->prompt.schema = aiw::find_member(p, "json_schema");
     chain->prompt.json = chain->prompt.schema || string_or(p, "format", "text") == "json";
     try_next(call, std::move(chain));
@@ -151,9 +197,10 @@ class Chat : public aiw::Stage {
       give_up(call, *chain);
       return;
     }
-    const aiw::JsonValue& provider = providers[static_cast<rapidjson::SizeType>(chain->next++)];
+    const size_t index = chain->next++;
+    const aiw::JsonValue& provider = providers[static_cast<rapidjson::SizeType>(index)];
     bool gemini = std::string_view(provider["provider"].GetString()) == "gemini";
-    if (gemini && string_or(provider, "api_key", "").empty()) {
+    if (has_no_key(provider)) {
       Outcome no_key;
       no_key.kind = Kind::kUnusable;
       no_key.error = "gemini has no api_key (set GEMINI_API_KEY)";
@@ -163,8 +210,7 @@ class Chat : public aiw::Stage {
     }
     aiw::HttpRequest r = gemini ? gemini_request(provider, chain->prompt)
                                 : ollama_request(provider, chain->prompt);
-    r.timeout = milliseconds(60000);
-    if (const auto* t = aiw::find_member(provider, "timeout_ms")) r.timeout = milliseconds(t->GetInt64());
+    r.timeout = provider_timeout(providers, index, call.remaining());
     auto started = Clock::now();
     call.http(r, [chain, &provider, gemini, started](aiw::Call c, const aiw::HttpResponse& resp) {
       if (resp.outcome == AIW_HTTP_CANCELLED) return;  // the host already ended the call
@@ -176,7 +222,7 @@ class Chat : public aiw::Stage {
       if (o.kind == Kind::kOk) {
         c.complete(output(*chain, provider, o));
       } else if (o.kind == Kind::kPermanent) {
-        c.fail_permanent(o.error);
+        give_up(c, *chain);  // the later providers are not asked what this one refused
       } else {
         try_next(c, chain);
       }
@@ -196,10 +242,12 @@ class Chat : public aiw::Stage {
   static void give_up(aiw::Call call, const Chain& chain) {
     std::string why;
     for (const Attempt& a : chain.attempts) why += (why.empty() ? "" : "; ") + a.error;
-    std::string message = chain.attempts.size() == 1
-                              ? why
-                              : "all " + std::to_string(chain.attempts.size()) +
-                                    " LLM providers failed: " + why;
+    const size_t tried = chain.attempts.size(), listed = chain.params["providers"].Size();
+    std::string message = tried == 1 ? why
+                          : tried == listed
+                              ? "all " + std::to_string(tried) + " LLM providers failed: " + why
+                              : std::to_string(tried) + " of " + std::to_string(listed) +
+                                    " LLM providers failed, the last refused the request: " + why;
     if (chain.any_retryable) call.fail_retryable(message, milliseconds(chain.retry_after_ms));
     else call.fail_permanent(message);
   }
@@ -208,11 +256,21 @@ class Chat : public aiw::Stage {
     aiw::Json out(rapidjson::kObjectType);
     auto& a = out.GetAllocator();
     out.AddMember("text", aiw::JsonValue(o.text.c_str(), a), a);
-    aiw::Json parsed;
-    if (chain.prompt.json && aiw::parse_json(o.text, parsed))
-      out.AddMember("json", aiw::JsonValue(parsed, a), a);
+    if (chain.prompt.json) {
+      // Models wrap JSON in prose or fences now and then; that is parse.json's to untangle,
+      // so the text is kept and the reason it is not JSON said, rather than failing here.
+      aiw::Json parsed;
+      if (aiw::parse_json(o.text, parsed)) {
+        out.AddMember("json", aiw::JsonValue(parsed, a), a);
+      } else {
+        std::string why = "the answer is not JSON at offset " + std::to_string(parsed.GetErrorOffset()) +
+                          ": " + rapidjson::GetParseError_En(parsed.GetParseError());
+        out.AddMember("json_error", aiw::JsonValue(why.c_str(), a), a);
+      }
+    }
     out.AddMember("provider", aiw::JsonValue(provider["provider"], a), a);
-    out.AddMember("model", aiw::JsonValue(provider["model"], a), a);
+    out.AddMember("model", o.model.empty() ? aiw::JsonValue(provider["model"], a)
+                                           : aiw::JsonValue(o.model.c_str(), a), a);
     out.AddMember("finish_reason", aiw::JsonValue(o.finish_reason.c_str(), a), a);
     out.AddMember("prompt_tokens", o.prompt_tokens, a);
     out.AddMember("completion_tokens", o.completion_tokens, a);

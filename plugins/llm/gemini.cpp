@@ -169,7 +169,7 @@ Outcome gemini_read(const aiw::HttpResponse& r) {
   if (r.status < 200 || r.status >= 300) return read_error(r);
   aiw::Json doc;
   if (!aiw::parse_json(r.body, doc) || !doc.IsObject())
-    return failure(Kind::kRetryable, "gemini answered with something that is not JSON");
+    return failure(Kind::kRetryable, "gemini answered 200 with a body that is not JSON (garbled or cut off)");
   Outcome out;
   if (const auto* usage = aiw::find_member(doc, "usageMetadata")) {
     if (const auto* n = aiw::find_member(*usage, "promptTokenCount"); n && n->IsInt64())
@@ -177,15 +177,20 @@ Outcome gemini_read(const aiw::HttpResponse& r) {
     if (const auto* n = aiw::find_member(*usage, "candidatesTokenCount"); n && n->IsInt64())
       out.completion_tokens = n->GetInt64();
   }
+  if (const auto* version = aiw::find_member(doc, "modelVersion"); version && version->IsString())
+    out.model = version->GetString();
   const auto* candidates = aiw::find_member(doc, "candidates");
   if (!candidates || !candidates->IsArray() || candidates->Empty()) {
-    std::string reason = "no reason given";
+    const aiw::JsonValue* block = nullptr;
     if (const auto* feedback = aiw::find_member(doc, "promptFeedback"))
-      if (const auto* b = aiw::find_member(*feedback, "blockReason"); b && b->IsString())
-        reason = b->GetString();
+      block = aiw::find_member(*feedback, "blockReason");
     // A blocked prompt is a 200 without candidates: asking again gets the same answer.
-    return failure(Kind::kPermanent, "gemini blocked the prompt (blockReason " + reason +
-                                         "); change the prompt or image");
+    if (block && block->IsString()) {
+      return failure(Kind::kPermanent, std::string("gemini blocked the prompt (blockReason ") +
+                                           block->GetString() + "); change the prompt or image");
+    }
+    // Nothing says why: not a refusal of this request, so another try may well answer.
+    return failure(Kind::kRetryable, "gemini gave an empty answer (no candidates and no blockReason)");
   }
   const aiw::JsonValue& first = (*candidates)[0];
   if (const auto* f = aiw::find_member(first, "finishReason"); f && f->IsString())
@@ -198,9 +203,15 @@ Outcome gemini_read(const aiw::HttpResponse& r) {
         if (text && text->IsString() && !(thought && thought->IsBool() && thought->GetBool()))
           out.text.append(text->GetString(), text->GetStringLength());
       }
-  if (out.text.empty() && is_safety_stop(out.finish_reason)) {
-    return failure(Kind::kPermanent, "gemini withheld the answer (finishReason " +
-                                         out.finish_reason + "); change the prompt or image");
+  if (out.text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    std::string reason = out.finish_reason.empty() ? "not given" : out.finish_reason;
+    if (is_safety_stop(out.finish_reason)) {
+      return failure(Kind::kPermanent, "gemini withheld the answer (finishReason " + reason +
+                                           "); change the prompt or image");
+    }
+    // MAX_TOKENS spent on thoughts, OTHER, a candidate with no parts: nothing to hand on, but
+    // the request itself was not refused.
+    return failure(Kind::kRetryable, "gemini gave an empty answer (finishReason " + reason + ")");
   }
   return out;
 }

@@ -1,6 +1,4 @@
 // Ollama's native chat API (protocols.md 1): POST {url}/api/chat.
-#include <charconv>
-
 #include "provider.h"
 
 namespace llm {
@@ -22,7 +20,16 @@ void take_chunk(const aiw::JsonValue& chunk, Outcome& out) {
   if (int64_t n = int_member(chunk, "eval_count"); n >= 0) out.completion_tokens = n;
   if (const auto* reason = aiw::find_member(chunk, "done_reason"); reason && reason->IsString())
     out.finish_reason = reason->GetString();
+  if (const auto* model = aiw::find_member(chunk, "model"); model && model->IsString())
+    out.model = model->GetString();
 }
+
+bool says_done(const aiw::JsonValue& chunk) {
+  const auto* done = aiw::find_member(chunk, "done");
+  return done && done->IsBool() && done->GetBool();
+}
+
+bool blank(std::string_view text) { return text.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
 Outcome failure(Kind kind, std::string error, int64_t retry_after_ms = -1) {
   Outcome out;
@@ -33,8 +40,10 @@ Outcome failure(Kind kind, std::string error, int64_t retry_after_ms = -1) {
 }
 
 // Both framings: one JSON object, or NDJSON lines ending with "done":true. An {"error":..}
-// line mid-stream means the model failed after the 200 was sent.
-Outcome read_body(std::string_view body) {
+// line mid-stream means the model failed after the 200 was sent. A stream that stops without
+// a done:true line was cut off (even when what arrived is a single line that parses as one
+// object), so `streamed` asks for that line.
+Outcome read_body(std::string_view body, bool streamed) {
   Outcome out;
   bool done = false;
   aiw::Json whole;  // stream:false answers one object (possibly spread over lines)
@@ -42,22 +51,29 @@ Outcome read_body(std::string_view body) {
     if (const auto* error = aiw::find_member(whole, "error"); error && error->IsString())
       return failure(Kind::kRetryable, std::string("ollama failed while answering: ") + error->GetString());
     take_chunk(whole, out);
-    return out;
+    done = !streamed || says_done(whole);
+  } else {
+    for (size_t start = 0; start < body.size();) {
+      size_t end = body.find('\n', start);
+      std::string_view line = body.substr(start, end == std::string_view::npos ? end : end - start);
+      start = end == std::string_view::npos ? body.size() : end + 1;
+      if (blank(line)) continue;
+      aiw::Json chunk;
+      if (!aiw::parse_json(line, chunk) || !chunk.IsObject())
+        return failure(Kind::kRetryable, "ollama answered 200 with a body that is not JSON (garbled or cut off)");
+      if (const auto* error = aiw::find_member(chunk, "error"); error && error->IsString())
+        return failure(Kind::kRetryable, std::string("ollama failed while answering: ") + error->GetString());
+      take_chunk(chunk, out);
+      done = done || says_done(chunk);
+    }
   }
-  for (size_t start = 0; start < body.size();) {
-    size_t end = body.find('\n', start);
-    std::string_view line = body.substr(start, end == std::string_view::npos ? end : end - start);
-    start = end == std::string_view::npos ? body.size() : end + 1;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    aiw::Json chunk;
-    if (!aiw::parse_json(line, chunk) || !chunk.IsObject())
-      return failure(Kind::kRetryable, "ollama answered with something that is not JSON");
-    if (const auto* error = aiw::find_member(chunk, "error"); error && error->IsString())
-      return failure(Kind::kRetryable, std::string("ollama failed while answering: ") + error->GetString());
-    take_chunk(chunk, out);
-    if (const auto* d = aiw::find_member(chunk, "done"); d && d->IsBool() && d->GetBool()) done = true;
+  if (!done) return failure(Kind::kRetryable, "ollama's stream ended before it said done");
+  // A model that stops at once (a context overflow, a template that ends the turn) says done
+  // with nothing in it: no answer to hand on, but another try or provider may give one.
+  if (blank(out.text)) {
+    return failure(Kind::kRetryable, "ollama gave an empty answer (done_reason " +
+                                         (out.finish_reason.empty() ? "not given" : out.finish_reason) + ")");
   }
-  if (!done) return failure(Kind::kRetryable, "ollama's answer ended before it said done");
   return out;
 }
 
@@ -100,7 +116,10 @@ aiw::HttpRequest ollama_request(const aiw::JsonValue& provider, const Prompt& pr
 }
 
 Outcome ollama_read(const aiw::JsonValue& provider, const aiw::HttpResponse& r) {
-  if (r.status >= 200 && r.status < 300) return read_body(r.body);
+  if (r.status >= 200 && r.status < 300) {
+    const auto* stream = aiw::find_member(provider, "stream");
+    return read_body(r.body, stream && stream->IsBool() && stream->GetBool());
+  }
   std::string message;
   aiw::Json doc;
   if (aiw::parse_json(r.body, doc))
@@ -115,32 +134,6 @@ Outcome ollama_read(const aiw::JsonValue& provider, const aiw::HttpResponse& r) 
                                         std::string(provider["model"].GetString()) + "`)");
   }
   return failure(Kind::kPermanent, what);
-}
-
-std::string string_or(const aiw::JsonValue& object, const char* name, const std::string& fallback) {
-  const aiw::JsonValue* v = aiw::find_member(object, name);
-  return v && v->IsString() && v->GetStringLength() > 0 ? v->GetString() : fallback;
-}
-
-std::string base_url(const aiw::JsonValue& provider, const std::string& fallback) {
-  std::string url = string_or(provider, "url", fallback);
-  while (!url.empty() && url.back() == '/') url.pop_back();  // "host/" + "/api/chat"
-  return url;
-}
-
-int64_t retry_after_header_ms(std::string_view value) {
-  int64_t seconds = -1;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec != std::errc() || end != value.data() + value.size() || seconds < 0) return -1;
-  return seconds * 1000;
-}
-
-std::string mime_of_base64(std::string_view b) {
-  if (b.starts_with("iVBOR")) return "image/png";
-  if (b.starts_with("UklGR")) return "image/webp";
-  if (b.starts_with("JVBER")) return "application/pdf";
-  if (b.starts_with("R0lGOD")) return "image/gif";
-  return "image/jpeg";  // "/9j/", and the safest guess for a photo
 }
 
 }  // namespace llm

@@ -28,6 +28,8 @@ struct Outcome {
   };
   Kind kind = Kind::kOk;
   std::string text;
+  std::string model;  // the model the answer says it came from (Ollama model, Gemini
+                      // modelVersion), or empty when it does not say
   std::string error;  // a sentence naming the provider, when not kOk
   std::string finish_reason;
   int64_t prompt_tokens = -1;
@@ -42,12 +44,15 @@ Outcome ollama_read(const aiw::JsonValue& provider, const aiw::HttpResponse& res
 aiw::HttpRequest gemini_request(const aiw::JsonValue& provider, const Prompt& prompt);
 Outcome gemini_read(const aiw::HttpResponse& response);
 
-// Helpers both providers use.
+// Helpers both providers use (provider.cpp).
 std::string string_or(const aiw::JsonValue& object, const char* name, const std::string& fallback);
 // The provider's `url` (or fallback) without trailing slashes.
 std::string base_url(const aiw::JsonValue& provider, const std::string& fallback);
-int64_t retry_after_header_ms(std::string_view value);  // delta-seconds; -1 when absent
+// Retry-After as delta-seconds or an HTTP date, in ms from now; -1 when absent or unreadable.
+int64_t retry_after_header_ms(std::string_view value);
 // "image/png" for base64 that starts like a PNG, and so on; image/jpeg when unknown.
 std::string mime_of_base64(std::string_view base64);
+// The base64 of a "data:<mime>;base64,<data>" URL, or `image` as it is when it is not one.
+std::string_view without_data_url_prefix(std::string_view image);
 
 }  // namespace llm
