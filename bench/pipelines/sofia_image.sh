@@ -52,7 +52,7 @@ run() {  # label jobs concurrency
   echo "== $1: $2 jobs, $3 at a time =="
   psql -q "$DATABASE_URL" -c "truncate meal_analyses" >/dev/null
   "$build/bin/aiw" bench "$root/pipelines/sofia_image.yaml" --jobs "$2" \
-    --concurrency "$3" --input "$input" --user "$user" | tee "$work/$1.txt"
+    --concurrency "$3" --input "$input" --user "$user" --stage-cpu | tee "$work/$1.txt"
   echo "rows written: $(psql -tA "$DATABASE_URL" -c 'select count(*) from meal_analyses')"
 }
 

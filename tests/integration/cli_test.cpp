@@ -515,6 +515,39 @@ TEST(AiwBench, RunsExactlyTheJobsAskedForWhateverTheConcurrency) {
   }
 }
 
+// --stage-cpu tells each stage's own cost apart: a stage that burns CPU shows many times the
+// CPU per call of a no-op one in the same pipeline (not a timing: a ratio of one run's work).
+TEST(AiwBench, StageCpuTellsACpuHeavyStageFromACheapOneAndIsOffByDefault) {
+  TempDir tmp;
+  std::string file = tmp.write("mixed.yaml",
+                               "name: mixed\n"
+                               "version: \"1\"\n"
+                               "stages:\n"
+                               "  - { id: cheap, uses: testkit.noop }\n"
+                               "  - { id: heavy, uses: testkit.cpu, needs: [cheap], with: { iterations: 3000000 } }\n");
+  ProcessResult r = aiw({"bench", file, "--jobs", "40", "--concurrency", "4", "--json", "--stage-cpu"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  Json report;
+  ASSERT_TRUE(parse_json(r.out, report)) << r.out;
+  const double cheap = report["stages"][0]["cpu_ns_per_call"].GetDouble();
+  const double heavy = report["stages"][1]["cpu_ns_per_call"].GetDouble();
+  EXPECT_GT(cheap, 0) << r.out;
+  EXPECT_GT(heavy, 20 * cheap) << r.out;
+
+  ProcessResult table = aiw({"bench", file, "--jobs", "4", "--concurrency", "2", "--stage-cpu"});
+  ASSERT_EQ(table.exit_code, 0) << describe(table);
+  EXPECT_THAT(table.out, HasSubstr("max/s/core"));
+  EXPECT_TRUE(std::regex_search(table.out, std::regex("(^|\n)heavy +testkit\\.cpu +\\d+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +\\d+ ")))
+      << table.out;
+
+  ProcessResult off = aiw({"bench", file, "--jobs", "4", "--concurrency", "2", "--json"});
+  ASSERT_EQ(off.exit_code, 0) << describe(off);
+  Json unmeasured;
+  ASSERT_TRUE(parse_json(off.out, unmeasured)) << off.out;
+  for (const auto& stage : unmeasured["stages"].GetArray())
+    EXPECT_EQ(stage["cpu_ns_per_call"].GetDouble(), 0.0) << off.out;
+}
+
 TEST(AiwBench, FailingJobsExit1AndShowTheFirstError) {
   TempDir tmp;
   std::string file = tmp.write("fails.yaml",

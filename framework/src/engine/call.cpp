@@ -3,7 +3,9 @@
 #include "engine/engine_core.h"
 #include "engine/job.h"
 #include "engine/stage_node.h"
+#include "obs/clock.h"
 #include "obs/log.h"
+#include "obs/stage_metrics.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -44,6 +46,17 @@ void release_after_callback(aiw_call* call) {
   tbb::flow::graph& graph = graph_of(call);
   call->release();
   graph.release_wait();
+}
+
+// Runs a plugin's HTTP or timer callback; counts its CPU time for the stage when that is
+// measured (Engine::account_stage_cpu).
+template <typename Callback>
+void run_plugin_callback(aiw_call* call, Callback&& callback) {
+  obs::StageMetrics& metrics = call->node->metrics();
+  if (!metrics.account_cpu) return callback();
+  const int64_t start = obs::thread_cpu_ns();
+  callback();
+  metrics.cpu_ns.add(static_cast<uint64_t>(obs::thread_cpu_ns() - start));
 }
 
 void log_second_end(aiw_call* call, int previous_state, const CallOutcome& outcome) {
@@ -212,7 +225,7 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
     resp.total_seconds = response.total_seconds;
     resp.blocked_address = response.blocked.address.c_str();
     resp.blocked_reason = response.blocked.reason.c_str();
-    cb(user, call, &resp);
+    run_plugin_callback(call, [&] { cb(user, call, &resp); });
     release_after_callback(call);
   });
   bool abort_now = false;
@@ -239,7 +252,7 @@ void call_after(aiw_call* call, uint64_t delay_ms, aiw_timer_callback cb, void* 
   uint64_t token = ++call->next_token;
   uint64_t id = loop.add_timer(std::chrono::milliseconds(delay_ms), [call, cb, user, token] {
     erase_op(call, token);
-    cb(user, call, call->ended() ? 1 : 0);
+    run_plugin_callback(call, [&] { cb(user, call, call->ended() ? 1 : 0); });
     release_after_callback(call);
   });
   call->ops.push_back({false, id, token, cb, user});

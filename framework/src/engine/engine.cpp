@@ -146,6 +146,10 @@ const std::vector<std::unique_ptr<obs::StageMetrics>>& Engine::stage_metrics() c
   return impl_->core->metrics;
 }
 
+void Engine::account_stage_cpu() {
+  for (auto& m : impl_->core->metrics) m->account_cpu = true;
+}
+
 JobHandle::JobHandle(Job* job) : job_(job) {
   if (job_) job_->retain();
 }

@@ -3,6 +3,7 @@
 #include "engine/job.h"
 #include "engine/json_syntax.h"
 #include "net/io_loop.h"
+#include "obs/clock.h"
 #include "obs/log.h"
 
 #include <algorithm>
@@ -140,6 +141,7 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports, int64_
   }
   call->deadline_is_job = job_deadline_first;
   metrics().started.add();
+  const int64_t cpu_start = metrics().account_cpu ? obs::thread_cpu_ns() : 0;
   {
     // Until the plugin returns, an end on this thread is this call ending inside invoke().
     Invoking invoking(call);
@@ -159,6 +161,7 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports, int64_
       end_call(call, std::move(thrown));
     }
   }
+  if (metrics().account_cpu) metrics().cpu_ns.add(static_cast<uint64_t>(obs::thread_cpu_ns() - cpu_start));
   // While this body runs, its task keeps the graph from being idle. A call that goes on after
   // invoke() returned needs the graph's wait count held until its end has been handled, and
   // the hold must start before the hand-off is published (else a fast completion could drop

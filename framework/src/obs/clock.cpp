@@ -1,5 +1,7 @@
 #include "obs/clock.h"
 
+#include <time.h>
+
 #include <chrono>
 #include <fstream>
 #include <string>
@@ -70,6 +72,12 @@ int64_t monotonic_ns() {
   }
 #endif
   return steady_ns();
+}
+
+int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 }  // namespace aiw::obs

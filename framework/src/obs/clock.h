@@ -12,4 +12,8 @@ namespace aiw::obs {
 
 int64_t monotonic_ns();
 
+// CPU time this thread has used (CLOCK_THREAD_CPUTIME_ID): a system call, ~0.2-1 us, so only
+// for measurements that are asked for (a stage's CPU in `aiw bench`), never on every job.
+int64_t thread_cpu_ns();
+
 }  // namespace aiw::obs

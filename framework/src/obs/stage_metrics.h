@@ -26,6 +26,12 @@ struct StageMetrics {
   std::atomic<int64_t> in_flight{0};
   std::atomic<int64_t> in_flight_peak{0};  // highest in_flight seen (checks `concurrency`)
   Histogram latency;                       // per invocation, start to end
+  // When account_cpu is on (Engine::account_stage_cpu, before the first job): CPU time spent
+  // in this stage's code on the engine's and the I/O loop's threads: invoke() with what the
+  // engine does to end a call there, and the plugin's HTTP and timer callbacks. Not counted:
+  // libcurl's own work on the I/O thread and threads a plugin runs itself.
+  bool account_cpu = false;
+  ShardedCounter cpu_ns;
 
   void enter() {
     int64_t now = in_flight.fetch_add(1, std::memory_order_relaxed) + 1;
