@@ -80,16 +80,16 @@ bool has_no_key(const aiw::JsonValue& provider) {
 // of its own timeout and an equal share of the time left, so "Ollama hangs, Gemini answers"
 // works within the stage's timeout however large Ollama's timeout_ms is.
 milliseconds provider_timeout(const aiw::JsonValue& providers, size_t index, milliseconds left) {
-  size_t later = 0;
-  for (size_t i = index + 1; i < providers.Size(); ++i)
-    later += has_no_key(providers[static_cast<rapidjson::SizeType>(i)]) ? 0 : 1;
-  milliseconds share = left / static_cast<int64_t>(later + 1);
-  milliseconds reserve{0};
+  std::vector<milliseconds> later;  // the timeouts of the providers still to come
   for (size_t i = index + 1; i < providers.Size(); ++i) {
     const aiw::JsonValue& p = providers[static_cast<rapidjson::SizeType>(i)];
-    if (!has_no_key(p)) reserve += std::min(own_timeout(p), share);
+    if (!has_no_key(p)) later.push_back(own_timeout(p));
   }
-  milliseconds mine = std::min(own_timeout(providers[static_cast<rapidjson::SizeType>(index)]), left - reserve);
+  milliseconds share = left / static_cast<int64_t>(later.size() + 1);
+  milliseconds reserve{0};
+  for (milliseconds t : later) reserve += std::min(t, share);
+  const aiw::JsonValue& provider = providers[static_cast<rapidjson::SizeType>(index)];
+  milliseconds mine = std::min(own_timeout(provider), left - reserve);
   return std::max(mine, milliseconds(1));  // 0 would mean "no timeout of its own"
 }
 
@@ -170,7 +170,8 @@ class Chat : public aiw::Stage {
       R"("images":{"type":"array","items":{"type":"string"}},)"
       R"("format":{"enum":["text","json"]},"json_schema":{"type":"object"}},)"
       R"("required":["providers","prompt"],"additionalProperties":false})",
-      R"({"type":"object","properties":{"text":{"type":"string"},"json":{},"json_error":{"type":"string"},)"
+      R"({"type":"object","properties":{"text":{"type":"string"},"json":{},)"
+      R"("json_error":{"type":"string"},)"
       R"("provider":{"type":"string"},"model":{"type":"string"},)"
       R"("finish_reason":{"type":"string"},"prompt_tokens":{"type":"integer"},)"
       R"("completion_tokens":{"type":"integer"},"latency_ms":{"type":"integer"},)"
@@ -263,8 +264,9 @@ class Chat : public aiw::Stage {
       if (aiw::parse_json(o.text, parsed)) {
         out.AddMember("json", aiw::JsonValue(parsed, a), a);
       } else {
-        std::string why = "the answer is not JSON at offset " + std::to_string(parsed.GetErrorOffset()) +
-                          ": " + rapidjson::GetParseError_En(parsed.GetParseError());
+        std::string why = "the answer is not JSON at offset " +
+                          std::to_string(parsed.GetErrorOffset()) + ": " +
+                          rapidjson::GetParseError_En(parsed.GetParseError());
         out.AddMember("json_error", aiw::JsonValue(why.c_str(), a), a);
       }
     }

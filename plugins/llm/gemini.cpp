@@ -169,7 +169,8 @@ Outcome gemini_read(const aiw::HttpResponse& r) {
   if (r.status < 200 || r.status >= 300) return read_error(r);
   aiw::Json doc;
   if (!aiw::parse_json(r.body, doc) || !doc.IsObject())
-    return failure(Kind::kRetryable, "gemini answered 200 with a body that is not JSON (garbled or cut off)");
+    return failure(Kind::kRetryable,
+                   "gemini answered 200 with a body that is not JSON (garbled or cut off)");
   Outcome out;
   if (const auto* usage = aiw::find_member(doc, "usageMetadata")) {
     if (const auto* n = aiw::find_member(*usage, "promptTokenCount"); n && n->IsInt64())
@@ -190,7 +191,8 @@ Outcome gemini_read(const aiw::HttpResponse& r) {
                                            block->GetString() + "); change the prompt or image");
     }
     // Nothing says why: not a refusal of this request, so another try may well answer.
-    return failure(Kind::kRetryable, "gemini gave an empty answer (no candidates and no blockReason)");
+    return failure(Kind::kRetryable,
+                   "gemini gave an empty answer (no candidates and no blockReason)");
   }
   const aiw::JsonValue& first = (*candidates)[0];
   if (const auto* f = aiw::find_member(first, "finishReason"); f && f->IsString())

@@ -29,7 +29,9 @@ bool says_done(const aiw::JsonValue& chunk) {
   return done && done->IsBool() && done->GetBool();
 }
 
-bool blank(std::string_view text) { return text.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+bool blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
 
 Outcome failure(Kind kind, std::string error, int64_t retry_after_ms = -1) {
   Outcome out;
@@ -60,7 +62,8 @@ Outcome read_body(std::string_view body, bool streamed) {
       if (blank(line)) continue;
       aiw::Json chunk;
       if (!aiw::parse_json(line, chunk) || !chunk.IsObject())
-        return failure(Kind::kRetryable, "ollama answered 200 with a body that is not JSON (garbled or cut off)");
+        return failure(Kind::kRetryable,
+                       "ollama answered 200 with a body that is not JSON (garbled or cut off)");
       if (const auto* error = aiw::find_member(chunk, "error"); error && error->IsString())
         return failure(Kind::kRetryable, std::string("ollama failed while answering: ") + error->GetString());
       take_chunk(chunk, out);
@@ -71,8 +74,8 @@ Outcome read_body(std::string_view body, bool streamed) {
   // A model that stops at once (a context overflow, a template that ends the turn) says done
   // with nothing in it: no answer to hand on, but another try or provider may give one.
   if (blank(out.text)) {
-    return failure(Kind::kRetryable, "ollama gave an empty answer (done_reason " +
-                                         (out.finish_reason.empty() ? "not given" : out.finish_reason) + ")");
+    std::string reason = out.finish_reason.empty() ? "not given" : out.finish_reason;
+    return failure(Kind::kRetryable, "ollama gave an empty answer (done_reason " + reason + ")");
   }
   return out;
 }

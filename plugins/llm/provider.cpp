@@ -24,7 +24,8 @@ int64_t retry_after_header_ms(std::string_view value) {
   if (value.empty()) return -1;
   int64_t seconds = -1;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec == std::errc() && end == value.data() + value.size()) return seconds < 0 ? -1 : seconds * 1000;
+  if (ec == std::errc() && end == value.data() + value.size())
+    return seconds < 0 ? -1 : seconds * 1000;
   // Not delta-seconds: an HTTP-date (RFC 9110 10.2.3; IMF-fixdate, or the two obsolete forms
   // recipients must still accept, which curl_getdate reads without depending on the locale).
   std::string text(value);
@@ -47,7 +48,8 @@ std::string_view without_data_url_prefix(std::string_view image) {
   // (protocols.md 1.2) and Gemini's inlineData.data is bytes, so the prefix would be sent as data.
   if (!image.starts_with("data:")) return image;
   size_t comma = image.find(',');
-  if (comma == std::string_view::npos || image.substr(0, comma).find(";base64") == std::string_view::npos)
+  if (comma == std::string_view::npos ||
+      image.substr(0, comma).find(";base64") == std::string_view::npos)
     return image;
   return image.substr(comma + 1);
 }
