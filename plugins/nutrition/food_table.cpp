@@ -130,6 +130,7 @@ Match FoodTable::match(std::string_view name) const {
   if (it->second.size() == 1) {
     m.kind = Match::kFound;
     m.food = &foods_[it->second[0]];
+    m.by_first_part = true;
     return m;
   }
   m.kind = Match::kAmbiguous;

@@ -38,6 +38,9 @@ struct Match {
   enum Kind { kFound, kAmbiguous, kUnknown } kind = kUnknown;
   const Food* food = nullptr;           // kFound
   std::vector<std::string> candidates;  // kAmbiguous: the table names it could be (at most 5)
+  // kFound by the part before the first comma only ("Brócolis" -> "Brócolis, cozido"): the
+  // table's one food of that kind, but its preparation is assumed, so callers report it.
+  bool by_first_part = false;
 };
 
 class FoodTable {

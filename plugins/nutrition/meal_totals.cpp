@@ -75,7 +75,8 @@ Section total_items(const FoodTable& table, const aiw::JsonValue& items) {
     } else if (m.kind == Match::kAmbiguous) {
       section.ambiguous.emplace_back(name, m.candidates);
     } else {
-      ItemLine line{name, m.food->name, grams, m.food->per_100g.scaled(grams / 100.0)};
+      ItemLine line{name, m.food->name, m.by_first_part, grams,
+                    m.food->per_100g.scaled(grams / 100.0)};
       section.totals += line.nutrients;
       section.items.push_back(std::move(line));
     }
@@ -92,6 +93,7 @@ void write_section(const Section& section, aiw::JsonValue& out,
     aiw::JsonValue item(rapidjson::kObjectType);
     item.AddMember("name", text(line.name, alloc), alloc);
     item.AddMember("matched", text(line.matched, alloc), alloc);
+    item.AddMember("match", rapidjson::StringRef(line.assumed ? "first_word" : "exact"), alloc);
     item.AddMember("grams", round1(line.grams), alloc);
     put_nutrients(line.nutrients, item, alloc);
     items.PushBack(item, alloc);
@@ -113,6 +115,15 @@ void write_section(const Section& section, aiw::JsonValue& out,
     ambiguous.PushBack(entry, alloc);
   }
   out.AddMember("ambiguous", ambiguous, alloc);
+  aiw::JsonValue assumed(rapidjson::kArrayType);
+  for (const ItemLine& line : section.items) {
+    if (!line.assumed) continue;
+    aiw::JsonValue entry(rapidjson::kObjectType);
+    entry.AddMember("name", text(line.name, alloc), alloc);
+    entry.AddMember("matched", text(line.matched, alloc), alloc);
+    assumed.PushBack(entry, alloc);
+  }
+  out.AddMember("assumed", assumed, alloc);
   aiw::JsonValue invalid(rapidjson::kArrayType);
   for (const auto& [name, reason] : section.invalid) {
     aiw::JsonValue entry(rapidjson::kObjectType);

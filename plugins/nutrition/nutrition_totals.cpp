@@ -43,13 +43,15 @@ std::string meal_name(const aiw::JsonValue& meal, size_t index) {
 //   items  array, one of      [{name (or food), grams}], e.g. ${stages.parse.output.foods}
 //   meals  array, one of      a plan: [{name (or meal), items: [{name, grams}]}]
 // Matching ignores case, accents, spacing and punctuation; a name may also be the part before
-// the first comma of exactly one table name ("tomate"). Unknown and ambiguous names are
-// reported, never guessed, and count for nothing; so do items without a name or with grams
-// missing or not above 0.
-// Output (numbers rounded to 1 decimal): {items: [{name, matched, grams, kcal, protein,
+// the first comma of exactly one table name ("brócolis" -> "Brócolis, cozido"): counted, but
+// the preparation is assumed, so the item says match "first_word" (else "exact") and is listed
+// in `assumed`. Unknown and ambiguous names are reported, never guessed, and count for nothing;
+// so do items without a name or with grams missing or not above 0.
+// Output (numbers rounded to 1 decimal): {items: [{name, matched, match, grams, kcal, protein,
 // carbohydrate, fat, fibre}], totals: {kcal, protein, carbohydrate, fat, fibre},
-// unknown: [name], ambiguous: [{name, candidates}], invalid: [{name, reason}]}; with `meals`,
-// also meals: [{name, items, totals, unknown, ambiguous, invalid}], the top level summing all.
+// unknown: [name], ambiguous: [{name, candidates}], assumed: [{name, matched}],
+// invalid: [{name, reason}]}; with `meals`, also meals: [{name, items, totals, unknown,
+// ambiguous, assumed, invalid}], the top level summing all.
 //
 //   - id: nutrition
 //     uses: nutrition.totals
@@ -68,7 +70,8 @@ class NutritionTotals : public aiw::Stage {
       R"("name":{"type":"string"},"meal":{"type":"string"},"items":{"type":"array"}}}}},)"
       R"("required":["table"],"oneOf":[{"required":["items"]},{"required":["meals"]}],)"
       R"("additionalProperties":false})",
-      R"({"type":"object","required":["items","totals","unknown","ambiguous","invalid"]})"};
+      R"({"type":"object",)"
+      R"("required":["items","totals","unknown","ambiguous","assumed","invalid"]})"};
 
   explicit NutritionTotals(const aiw::Json& config) {
     const aiw::JsonValue* table = aiw::find_member(config, "table");

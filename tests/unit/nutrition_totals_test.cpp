@@ -97,6 +97,34 @@ TEST_F(NutritionTotals, ANameEqualToTheFirstPartOfExactlyOneFoodMatchesIt) {
   EXPECT_STREQ(out["items"][0]["matched"].GetString(), "Tomate, com semente, cru");
 }
 
+TEST_F(NutritionTotals, AFirstWordMatchCountsButIsReportedAsAssumed) {
+  Json out = totals(kTaco, R"([{"name":"Brócolis","grams":100},)"
+                           R"({"name":"Arroz, tipo 1, cozido","grams":100}])");
+  ASSERT_EQ(out["items"].Size(), 2u);
+  EXPECT_STREQ(out["items"][0]["matched"].GetString(), "Brócolis, cozido");
+  EXPECT_STREQ(out["items"][0]["match"].GetString(), "first_word");
+  EXPECT_STREQ(out["items"][1]["match"].GetString(), "exact");
+  EXPECT_DOUBLE_EQ(out["totals"]["kcal"].GetDouble(), 153);  // 25 + 128: it still counts
+  ASSERT_EQ(out["assumed"].Size(), 1u);
+  EXPECT_STREQ(out["assumed"][0]["name"].GetString(), "Brócolis");
+  EXPECT_STREQ(out["assumed"][0]["matched"].GetString(), "Brócolis, cozido");
+}
+
+TEST_F(NutritionTotals, AssumedMatchesAreListedPerMealAndForTheWholePlan) {
+  FakeCall& c = run("nutrition.totals", "{\"table\":" + quoted(kTaco) + R"(,"meals":[
+      {"name":"almoço","items":[{"name":"Tomate","grams":100},
+                                {"name":"Arroz, tipo 1, cozido","grams":100}]},
+      {"name":"jantar","items":[{"name":"Brócolis","grams":100}]}]})");
+  ASSERT_EQ(c.completes, 1) << c.error;
+  Json out = json(c.output);
+  ASSERT_EQ(out["meals"].Size(), 2u);
+  ASSERT_EQ(out["meals"][0]["assumed"].Size(), 1u);
+  EXPECT_STREQ(out["meals"][0]["assumed"][0]["matched"].GetString(), "Tomate, com semente, cru");
+  EXPECT_STREQ(out["meals"][0]["items"][1]["match"].GetString(), "exact");
+  ASSERT_EQ(out["meals"][1]["assumed"].Size(), 1u);
+  EXPECT_EQ(out["assumed"].Size(), 2u);
+}
+
 TEST_F(NutritionTotals, UnknownAndAmbiguousFoodsAreReportedAndCountForNothing) {
   Json out = totals(kTaco, R"([{"name":"Pizza de calabresa","grams":200},)"
                            R"({"name":"banana","grams":100},)"
