@@ -236,6 +236,11 @@ TEST_F(ProductionPipelineTest, SofiaTextAnswersAndTotalsTheFoodsMentioned) {
   ASSERT_TRUE(out["unknown"].IsArray()) << r.result_json;
   EXPECT_EQ(out["unknown"].Size(), 0u) << r.result_json;
   expect_items_match_the_table_and_add_up(out["foods"], out["totals"], r.result_json);
+  // Whole TACO names: nothing taken on its first word alone.
+  for (const JsonValue& food : out["foods"].GetArray())
+    EXPECT_STREQ(food["match"].GetString(), "exact") << r.result_json;
+  ASSERT_TRUE(out["assumed"].IsArray()) << r.result_json;
+  EXPECT_EQ(out["assumed"].Size(), 0u) << r.result_json;
 }
 
 TEST_F(ProductionPipelineTest, MedicalExamReadsValuesWithUnitsAndSavesThem) {
@@ -318,6 +323,8 @@ TEST_F(ProductionPipelineTest, MealPlanTotalsEachMealAndSavesThePlan) {
   EXPECT_GT(out["meals"].Size(), 0u);
   ASSERT_TRUE(out["unknown"].IsArray()) << r.result_json;
   EXPECT_EQ(out["unknown"].Size(), 0u) << r.result_json;  // the simulator names TACO foods
+  ASSERT_TRUE(out["assumed"].IsArray()) << r.result_json;
+  EXPECT_EQ(out["assumed"].Size(), 0u) << r.result_json;
   double plan_kcal = 0;
   for (const JsonValue& meal : out["meals"].GetArray()) {
     expect_items_match_the_table_and_add_up(meal["items"], meal["totals"], r.result_json);
