@@ -51,6 +51,8 @@ std::string literal_name(const aiw::JsonValue& config, const char* key, const ch
 // references) and quoted; values travel only as statement parameters.
 // Idempotency: INSERT ... ON CONFLICT (job_id_column) DO NOTHING in one statement, so the
 // check and the write are one atomic step, and the row and its guard live in the same table.
+// The first attempt's row wins: a re-run job (whose LLM may answer differently) finds it and
+// writes nothing, so its result can differ from the stored row (docs/plugins.md, persist.row).
 // Errors: lost or refused connections, timeouts, deadlocks, a server shutting down: retryable.
 // Unknown tables or columns, a missing unique constraint, type and constraint violations:
 // permanent, with PostgreSQL's sentence and SQLSTATE.
