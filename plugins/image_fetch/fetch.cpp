@@ -1,6 +1,7 @@
 #include <aiw/plugin.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <memory>
@@ -152,7 +153,12 @@ class ImageFetch : public aiw::Stage {
   void run(aiw::Call call, const aiw::Json& params) override {
     auto fetch = std::make_shared<Fetch>();
     fetch->url = params["url"].GetString();
-    fetch->http_hosts = list_values(params, "http_hosts");
+    // Host names compare case-insensitively, and parse_url gives the URL's host in lower case.
+    for (std::string host : list_values(params, "http_hosts")) {
+      std::transform(host.begin(), host.end(), host.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      fetch->http_hosts.push_back(std::move(host));
+    }
     fetch->allow_networks = list_values(params, "allow_networks");
     std::vector<std::string> accept = strings(params, "accept");
     if (accept.empty()) accept = {"jpeg", "png", "webp"};

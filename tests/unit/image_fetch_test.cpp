@@ -117,6 +117,15 @@ TEST(ImageFetch, PlainHttpIsRefusedForHostsNotListed) {
   EXPECT_EQ(server.requests_received(), 0u);
 }
 
+TEST(ImageFetch, HttpHostsMatchWhateverTheCaseOfTheConfiguredName) {
+  fakes::HttpServer server;
+  serve(server, "/meal.png", kPng, "image/png");
+  std::string url = "http://LocalHost:" + std::to_string(server.port()) + "/meal.png";
+  auto r = run_stage("image.fetch", "{url: " + json_quoted(url) +
+                                        R"(, http_hosts: [LOCALhost], allow_networks: ["127.0.0.0/8", "::1"]})");
+  EXPECT_EQ(r.status, Status::kCompleted) << r.error;
+}
+
 TEST(ImageFetch, FollowsThreeRedirectsAndKeepsPresignedQueryIntact) {
   fakes::HttpServer server;
   const std::string query = "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=a%2F20250101%2Fus&X-Amz-Signature=ab%2Bcd";
