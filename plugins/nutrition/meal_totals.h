@@ -12,8 +12,8 @@
 namespace nutrition {
 
 struct ItemLine {
-  std::string name;     // as the item gave it
-  std::string matched;  // the table's name
+  std::string name;      // as the item gave it
+  std::string matched;   // the table's name
   bool assumed = false;  // matched by the first part of matched only (Match::by_first_part)
   double grams = 0;
   Nutrients nutrients;  // for those grams

@@ -341,8 +341,8 @@ TEST_F(ProductionPipelineTest, MealPlanTotalsEachMealAndSavesThePlan) {
                     id + "'"),
       "2000 true");
   // The saved kcal_total is the plan's total, not a meal's.
-  const std::string saved_kcal =
-      query_one(db_url_, "select kcal_total::float8::text from meal_plans where job_id = '" + id + "'");
+  const std::string saved_kcal = query_one(
+      db_url_, "select kcal_total::float8::text from meal_plans where job_id = '" + id + "'");
   EXPECT_NEAR(std::stod(saved_kcal), kcal_total, 0.051) << saved_kcal;
 }
 
