@@ -58,6 +58,25 @@ aiw::JsonValue to_openapi(const aiw::JsonValue& schema, aiw::Json::AllocatorType
   return out;
 }
 
+// True when the schema allows a value of two or more types (`type: [number, string]`, nulls
+// aside) somewhere: the OpenAPI subset of responseSchema keeps one type, so it would force
+// every answer into the first; responseJsonSchema takes the JSON Schema as it is.
+bool needs_json_schema(const aiw::JsonValue& schema) {
+  if (!schema.IsObject()) return false;
+  if (const auto* type = aiw::find_member(schema, "type"); type && type->IsArray()) {
+    int non_null = 0;
+    for (const auto& t : type->GetArray())
+      if (!(t.IsString() && std::string_view(t.GetString()) == "null")) ++non_null;
+    if (non_null > 1) return true;
+  }
+  if (const auto* props = aiw::find_member(schema, "properties"); props && props->IsObject())
+    for (const auto& p : props->GetObject())
+      if (needs_json_schema(p.value)) return true;
+  if (const auto* items = aiw::find_member(schema, "items"); items && needs_json_schema(*items))
+    return true;
+  return false;
+}
+
 aiw::JsonValue text_part(const std::string& text, aiw::Json::AllocatorType& a) {
   aiw::JsonValue part(rapidjson::kObjectType);
   part.AddMember("text", aiw::JsonValue(text.c_str(), a), a);
@@ -150,7 +169,11 @@ aiw::HttpRequest gemini_request(const aiw::JsonValue& provider, const Prompt& pr
   }
   if (prompt.schema) {
     config.RemoveMember("responseSchema");
-    config.AddMember("responseSchema", to_openapi(*prompt.schema, a), a);
+    config.RemoveMember("responseJsonSchema");  // never both (protocols.md 2)
+    if (needs_json_schema(*prompt.schema))
+      config.AddMember("responseJsonSchema", aiw::JsonValue(*prompt.schema, a), a);
+    else
+      config.AddMember("responseSchema", to_openapi(*prompt.schema, a), a);
   }
   if (config.MemberCount() > 0) body.AddMember("generationConfig", config, a);
 

@@ -181,6 +181,27 @@ TEST(LlmChat, GeminiRequestShapeAndKeyInHeaderNotUrl) {
   EXPECT_EQ(out["completion_tokens"].GetInt(), 12);
 }
 
+// responseSchema's OpenAPI subset keeps one type per field; a field that may be a number or
+// text (medical_exam's `value`: 5.2 or "Negativo") goes as responseJsonSchema, unchanged.
+TEST(LlmChat, GeminiGetsAJsonSchemaWhenAFieldMayHaveTwoTypes) {
+  fakes::HttpServer server;
+  fakes::Request seen;
+  server.route("POST", kGeminiPath, [&](const fakes::Request& req, fakes::Response& res) {
+    seen = req;
+    res.body = kGeminiAnswer;
+  });
+  auto r = run_stage("llm.chat", chat(gemini(server, ""),
+                                      R"(, json_schema: {type: object, properties: {values: {type: array,)"
+                                      R"( items: {type: object, properties: {value: {type: [number, string]}}}}}})"));
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+  const auto& config = parse_body(seen.body)["generationConfig"];
+  EXPECT_FALSE(config.HasMember("responseSchema")) << seen.body;
+  ASSERT_TRUE(config.HasMember("responseJsonSchema")) << seen.body;
+  const auto& value_type = config["responseJsonSchema"]["properties"]["values"]["items"]["properties"]["value"]["type"];
+  ASSERT_TRUE(value_type.IsArray()) << seen.body;
+  EXPECT_STREQ(value_type[1].GetString(), "string");
+}
+
 TEST(LlmChat, OllamaDownFallsBackToGemini) {
   auto down = std::make_unique<fakes::HttpServer>();
   std::string dead_url = down->url();
