@@ -4,10 +4,16 @@
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 
 #include "ai_plugin_test_support.h"
 #include "fakes/http_server.h"
+#include "fakes/sim/simulator.h"
 
 namespace aiw::testing {
 namespace {
@@ -252,6 +258,54 @@ TEST(ImageFetch, ServerErrorIsRetryableAndNotFoundIsPermanent) {
   auto gone = run_stage("image.fetch", loopback_with(server.url("/gone")));
   EXPECT_EQ(gone.error_kind, engine::ErrorKind::kPermanent);
   EXPECT_THAT(gone.error, HasSubstr("HTTP 404"));
+}
+
+TEST(ImageFetch, ServerThatNeverAnswersIsARetryableTimeoutNamingTheLimit) {
+  sim::Simulator sim;
+  std::string error;
+  ASSERT_TRUE(sim.configure_json(R"({"images":{"hang":true}})", error)) << error;
+  auto r = run_stage("image.fetch", loopback_with(sim.url("/images/meal.png"), ", timeout_ms: 200"));
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable);
+  EXPECT_THAT(r.error, HasSubstr("the image server did not answer in time: no complete response within 200 ms"));
+}
+
+// A loopback port whose accept queue is full: Linux drops further SYNs, so a connect there
+// neither succeeds nor is refused until the client gives up.
+class FullListener {
+ public:
+  FullListener() {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    auto* any = reinterpret_cast<sockaddr*>(&address);
+    EXPECT_EQ(bind(listener_, any, length), 0);
+    EXPECT_EQ(listen(listener_, 0), 0);  // a queue of one connection
+    EXPECT_EQ(getsockname(listener_, any, &length), 0);
+    port_ = ntohs(address.sin_port);
+    EXPECT_EQ(connect(filler_, any, length), 0);  // takes that one place, never accepted
+  }
+  ~FullListener() {
+    close(filler_);
+    close(listener_);
+  }
+  int port() const { return port_; }
+
+ private:
+  int listener_ = socket(AF_INET, SOCK_STREAM, 0);
+  int filler_ = socket(AF_INET, SOCK_STREAM, 0);
+  int port_ = 0;
+};
+
+TEST(ImageFetch, ConnectThatNeverCompletesIsARetryableTimeoutNamingTheConnectLimit) {
+  FullListener listener;
+  std::string url = "http://127.0.0.1:" + std::to_string(listener.port()) + "/meal.png";
+  auto r = run_stage("image.fetch", loopback_with(url, ", connect_timeout_ms: 200, timeout_ms: 20000"));
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable);
+  EXPECT_THAT(r.error, HasSubstr("did not answer in time: could not connect to 127.0.0.1:" +
+                                 std::to_string(listener.port()) + " within 200 ms"));
 }
 
 }  // namespace

@@ -130,12 +130,23 @@ Failure describe_failure(const Transfer& transfer, CURLcode result) {
   HostPort hp = host_port(request.url);
   std::string peer = hp.host + ":" + hp.port;
   switch (result) {
-    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_OPERATION_TIMEDOUT: {
+      // curl reports both limits with one code; no connect time yet means the connect phase
+      // ran out, and it was the connect limit when that is the tighter one.
+      curl_off_t connected_us = 0;
+      curl_easy_getinfo(transfer.easy, CURLINFO_CONNECT_TIME_T, &connected_us);
+      bool connect_limit = request.connect_timeout.count() > 0 &&
+                           (request.timeout.count() <= 0 || request.connect_timeout < request.timeout);
+      if (connected_us == 0 && connect_limit) {
+        return {AIW_HTTP_TIMEOUT, "could not connect to " + peer + " within " +
+                                      std::to_string(request.connect_timeout.count()) + " ms" + where};
+      }
       if (request.timeout.count() > 0) {
         return {AIW_HTTP_TIMEOUT, "no complete response within " +
                                       std::to_string(request.timeout.count()) + " ms" + where};
       }
       return {AIW_HTTP_TIMEOUT, "timed out: " + detail + where};
+    }
     case CURLE_COULDNT_CONNECT: {
       long os_errno = 0;
       curl_easy_getinfo(transfer.easy, CURLINFO_OS_ERRNO, &os_errno);
