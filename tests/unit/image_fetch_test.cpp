@@ -239,6 +239,34 @@ TEST(ImageFetch, HtmlPageIsNotAnImage) {
   EXPECT_THAT(r.error, HasSubstr("the URL returned text/html, not a JPEG, PNG or WebP image"));
 }
 
+TEST(ImageFetch, JpegPngAndWebpMagicAreAcceptedAndLookalikesRefused) {
+  struct Case {
+    std::string body;
+    const char* detected;  // the output's content_type, or nullptr when refused
+  };
+  const std::vector<Case> cases = {
+      {std::string("\xFF\xD8\xFF\xE0\x00\x10JFIF\x00", 11), "image/jpeg"},
+      {kPng, "image/png"},
+      {std::string("RIFF\x24\x00\x00\x00WEBPVP8 ", 16), "image/webp"},
+      {std::string("RIFF\x24\x00\x00\x00WAVEfmt ", 16), nullptr},  // RIFF, but audio
+      {"GIF89a\x01\x00\x01\x00", nullptr},
+      {"<!doctype html><html></html>", nullptr},
+  };
+  for (const Case& c : cases) {
+    fakes::HttpServer server;
+    serve(server, "/file", c.body, "image/jpeg");  // the header claims an image every time
+    auto r = run_stage("image.fetch", loopback_with(server.url("/file")));
+    if (c.detected) {
+      ASSERT_EQ(r.status, Status::kCompleted) << c.body << "\n" << r.error;
+      EXPECT_STREQ(parse_output(r)["content_type"].GetString(), c.detected);
+    } else {
+      ASSERT_EQ(r.status, Status::kFailed) << c.body;
+      EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent) << c.body;
+      EXPECT_THAT(r.error, HasSubstr("not a JPEG, PNG or WebP image")) << c.body;
+    }
+  }
+}
+
 TEST(ImageFetch, PdfIsAcceptedOnlyWhenAskedFor) {
   fakes::HttpServer server;
   serve(server, "/exam.pdf", "%PDF-1.7\n...", "application/pdf");
