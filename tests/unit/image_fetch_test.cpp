@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <ctime>
 
 #include "ai_plugin_test_support.h"
 #include "fakes/http_server.h"
@@ -29,6 +30,16 @@ std::string sha256_hex(const std::string& bytes) {
   char out[2 * SHA256_DIGEST_LENGTH + 1];
   for (int i = 0; i < SHA256_DIGEST_LENGTH; ++i) std::snprintf(out + 2 * i, 3, "%02x", d[i]);
   return out;
+}
+
+// An HTTP date (IMF-fixdate) `seconds` from now, as a Retry-After header may carry it.
+std::string http_date_in(int seconds) {
+  std::time_t at = std::time(nullptr) + seconds;
+  std::tm tm{};
+  gmtime_r(&at, &tm);
+  char text[64];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return text;
 }
 
 // Options that let the fetch reach the test server: plain http to 127.0.0.1, loopback allowed.
@@ -215,6 +226,26 @@ TEST(ImageFetch, FourthRedirectIsRefusedPermanently) {
   EXPECT_EQ(hops.load(), 4);  // the first request and three redirects
 }
 
+TEST(ImageFetch, MaxRedirectsBelowThreeStopsTheChainEarlier) {
+  fakes::HttpServer server;
+  std::atomic<int> hops{0};
+  server.route("GET", "/loop", [&](const fakes::Request&, fakes::Response& res) {
+    ++hops;
+    res.status = 302;
+    res.headers.emplace_back("Location", "/loop");
+  });
+  auto r = run_stage("image.fetch", loopback_with(server.url("/loop"), ", max_redirects: 1"));
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent);
+  EXPECT_THAT(r.error, HasSubstr("redirected more than 1 times"));
+  EXPECT_EQ(hops.load(), 2);  // the first request and one redirect
+
+  hops = 0;
+  auto none = run_stage("image.fetch", loopback_with(server.url("/loop"), ", max_redirects: 0"));
+  EXPECT_THAT(none.error, HasSubstr("redirected more than 0 times"));
+  EXPECT_EQ(hops.load(), 1);
+}
+
 TEST(ImageFetch, BodyOverMaxBytesIsPermanentWithOrWithoutContentLength) {
   fakes::HttpServer server;
   std::string big = kPng + std::string(2000, 'x');
@@ -286,6 +317,30 @@ TEST(ImageFetch, ServerErrorIsRetryableAndNotFoundIsPermanent) {
   auto gone = run_stage("image.fetch", loopback_with(server.url("/gone")));
   EXPECT_EQ(gone.error_kind, engine::ErrorKind::kPermanent);
   EXPECT_THAT(gone.error, HasSubstr("HTTP 404"));
+}
+
+TEST(ImageFetch, RetryAfterInSecondsOrAsAnHttpDateIsPassedOnFor429And503) {
+  fakes::HttpServer server;
+  std::string date = http_date_in(60);
+  server.route("GET", "/limited", [](const fakes::Request&, fakes::Response& res) {
+    res.status = 429;
+    res.headers.emplace_back("Retry-After", "7");
+  });
+  server.route("GET", "/loading", [&](const fakes::Request&, fakes::Response& res) {
+    res.status = 503;
+    res.headers.emplace_back("Retry-After", date);
+  });
+  auto limited = run_stage("image.fetch", loopback_with(server.url("/limited")));
+  ASSERT_EQ(limited.status, Status::kFailed);
+  EXPECT_EQ(limited.error_kind, engine::ErrorKind::kRetryable);
+  EXPECT_THAT(limited.error, HasSubstr("HTTP 429"));
+  EXPECT_EQ(limited.retry_after_ms, 7000);
+
+  auto loading = run_stage("image.fetch", loopback_with(server.url("/loading")));
+  ASSERT_EQ(loading.status, Status::kFailed);
+  EXPECT_EQ(loading.error_kind, engine::ErrorKind::kRetryable);
+  EXPECT_LE(loading.retry_after_ms, 60000) << date;
+  EXPECT_GE(loading.retry_after_ms, 30000) << date;  // unless this test took half a minute
 }
 
 TEST(ImageFetch, ServerThatNeverAnswersIsARetryableTimeoutNamingTheLimit) {

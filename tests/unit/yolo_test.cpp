@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include "ai_plugin_test_support.h"
 #include "fakes/http_server.h"
 #include "fakes/sim/simulator.h"
@@ -187,6 +189,62 @@ TEST(YoloDetect, ColumnArraysWithANonNumberScoreOrClassArePermanentAndNameTheFie
     EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent) << c.body;
     EXPECT_THAT(r.error, HasSubstr("detection list is unreadable: " + c.field));
   }
+}
+
+TEST(YoloDetect, RateLimitIsRetryableWithRetryAfterInSecondsOrAsAnHttpDate) {
+  {
+    sim::Simulator sim;
+    std::string error;
+    ASSERT_TRUE(sim.configure_json(R"({"yolo":{"fail_status":429,"retry_after_s":4}})", error)) << error;
+    auto r = run_stage("yolo.detect", detect_with(sim));
+    ASSERT_EQ(r.status, Status::kFailed);
+    EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable);
+    EXPECT_THAT(r.error, HasSubstr("HTTP 429: Rate limited"));
+    EXPECT_EQ(r.retry_after_ms, 4000);
+  }
+  {
+    std::time_t at = std::time(nullptr) + 60;
+    std::tm tm{};
+    gmtime_r(&at, &tm);
+    char date[64];
+    std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    fakes::HttpServer server;
+    answer(server, 429, R"({"detail":"Rate limited"})", {{"Retry-After", date}});
+    auto r = run_stage("yolo.detect", detect_with(server));
+    EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable);
+    EXPECT_LE(r.retry_after_ms, 60000) << date;
+    EXPECT_GE(r.retry_after_ms, 30000) << date;  // unless this test took half a minute
+  }
+}
+
+TEST(YoloDetect, ServiceThatNeverAnswersIsARetryableTimeout) {
+  sim::Simulator sim;
+  std::string error;
+  ASSERT_TRUE(sim.configure_json(R"({"yolo":{"hang":true}})", error)) << error;
+  auto r = run_stage("yolo.detect", detect_with(sim, ", timeout_ms: 200"));
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable);
+  EXPECT_THAT(r.error, HasSubstr("no complete response within 200 ms"));
+}
+
+TEST(YoloDetect, RefusedConnectionIsRetryable) {
+  sim::Simulator sim;
+  std::string with = detect_with(sim);
+  sim.stop();  // nothing listens on its port any more
+  auto r = run_stage("yolo.detect", with);
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable);
+  EXPECT_THAT(r.error, HasSubstr("refused"));
+}
+
+TEST(YoloDetect, BodyCutShortOfItsContentLengthIsRetryable) {
+  sim::Simulator sim;
+  std::string error;
+  ASSERT_TRUE(sim.configure_json(R"({"yolo":{"truncate":true}})", error)) << error;
+  auto r = run_stage("yolo.detect", detect_with(sim));
+  ASSERT_EQ(r.status, Status::kFailed);
+  EXPECT_EQ(r.error_kind, engine::ErrorKind::kRetryable);
+  EXPECT_THAT(r.error, HasSubstr("failed during the exchange"));
 }
 
 TEST(YoloDetect, ImageThatIsNotBase64IsPermanent) {
