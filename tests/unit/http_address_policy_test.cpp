@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "fakes/http_server.h"
+#include "net/http_transfer.h"
 #include "net/io_loop.h"
 #include "waiter.h"
 
@@ -71,6 +72,32 @@ TEST(HttpAddressPolicy, MalformedAllowedNetworkIsABadRequest) {
   HttpResponse r = exchange(loop, guarded_get("https://example.com/", {"10.0.0.0/40"}));
   EXPECT_EQ(r.outcome, AIW_HTTP_BAD_REQUEST);
   EXPECT_THAT(r.error, HasSubstr("'10.0.0.0/40'"));
+}
+
+// A host resolving to a refused address and an allowed one cannot be set up portably (no
+// stable name resolves to both), so the mapping from the transfer's record to the outcome is
+// checked directly, as the open-socket callback leaves it.
+HttpResponse finished(bool allowed_address_tried, CURLcode result) {
+  Transfer transfer;
+  transfer.request = guarded_get("http://db.example:5432/x");
+  transfer.refused = Refusal{"10.0.0.5", "a private address"};
+  transfer.allowed_address_tried = allowed_address_tried;
+  CURL* easy = curl_easy_init();
+  transfer.easy = easy;
+  finish_response(transfer, result);
+  curl_easy_cleanup(easy);
+  return std::move(transfer.response);
+}
+
+TEST(HttpAddressPolicy, RefusalIsTheOutcomeOnlyWhenNoAllowedAddressWasTried) {
+  HttpResponse only_refused = finished(false, CURLE_COULDNT_CONNECT);
+  EXPECT_EQ(only_refused.outcome, AIW_HTTP_BLOCKED);
+  EXPECT_EQ(only_refused.blocked.address, "10.0.0.5");
+
+  HttpResponse then_timed_out = finished(true, CURLE_OPERATION_TIMEDOUT);
+  EXPECT_EQ(then_timed_out.outcome, AIW_HTTP_TIMEOUT) << then_timed_out.error;
+  HttpResponse then_refused = finished(true, CURLE_COULDNT_CONNECT);
+  EXPECT_EQ(then_refused.outcome, AIW_HTTP_CONNECT) << then_refused.error;
 }
 
 }  // namespace

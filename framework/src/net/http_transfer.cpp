@@ -118,7 +118,10 @@ Failure describe_failure(const Transfer& transfer, CURLcode result) {
   std::string where = " (" + url_for_messages(request.url) + ")";
   std::string detail =
       transfer.error_buffer[0] ? transfer.error_buffer : curl_easy_strerror(result);
-  if (transfer.refused) {
+  // BLOCKED is permanent, so it is the answer only when the policy alone stopped the request.
+  // When a host resolves to a refused address and an allowed one, and the allowed one then
+  // timed out or refused the connection, that failure is what happened (and may pass).
+  if (transfer.refused && !transfer.allowed_address_tried) {
     const Refusal& r = *transfer.refused;
     return {AIW_HTTP_BLOCKED, "refused to connect to " + r.address + ", " + r.reason +
                                   ", which this request's address policy does not allow" + where};
@@ -204,6 +207,7 @@ curl_socket_t open_socket(void* user, curlsocktype purpose, curl_sockaddr* addre
       if (!transfer.refused) transfer.refused = std::move(refusal);
       return CURL_SOCKET_BAD;  // curl tries the next address, then fails COULDNT_CONNECT
     }
+    transfer.allowed_address_tried = true;
   }
   return socket(address->family, address->socktype, address->protocol);
 }

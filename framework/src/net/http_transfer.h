@@ -22,6 +22,7 @@ struct Transfer {
   bool too_large = false;  // set by the write callback when the body passed the limit
   std::optional<AddressGuard> guard;  // set when the request has an address policy
   std::optional<Refusal> refused;     // the first address the guard refused
+  bool allowed_address_tried = false; // a connection was opened to an address the guard allowed
   char error_buffer[CURL_ERROR_SIZE] = {};
 
   Transfer() = default;
