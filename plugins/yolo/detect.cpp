@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "detections.h"
+#include "image_url.h"
 #include "request.h"
 
 namespace yolo {
@@ -40,6 +42,38 @@ milliseconds retry_after(std::string_view value) {
   if (at == -1) return milliseconds(-1);
   time_t now = std::time(nullptr);
   return at > now ? std::chrono::seconds(at - now) : milliseconds(0);  // a date passed: retry now
+}
+
+// http_hosts and allow_networks as image.fetch reads them: an entry may hold several values
+// separated by commas, and empty values are dropped, so ["${env.X:-}"] is "none" while X is unset.
+std::vector<std::string> list_values(const aiw::JsonValue& params, const char* name) {
+  std::vector<std::string> out;
+  const aiw::JsonValue* list = aiw::find_member(params, name);
+  if (!list) return out;
+  for (const auto& entry : list->GetArray()) {
+    std::string_view rest(entry.GetString(), entry.GetStringLength());
+    while (true) {
+      size_t comma = rest.find(',');
+      std::string_view value = rest.substr(0, comma);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+      if (!value.empty()) out.emplace_back(value);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  return out;
+}
+
+ImageUrlPolicy image_url_policy(const aiw::JsonValue& params) {
+  ImageUrlPolicy policy;
+  for (std::string host : list_values(params, "http_hosts")) {
+    std::transform(host.begin(), host.end(), host.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    policy.http_hosts.push_back(std::move(host));
+  }
+  policy.allow_networks = list_values(params, "allow_networks");
+  return policy;
 }
 
 // FastAPI's {"detail":"text"} or Pydantic's {"detail":[{"loc":[..],"msg":".."}]}: the sentence
@@ -76,7 +110,12 @@ std::string detail_of(std::string_view body) {
 //   url             string, required: the service's base URL (e.g. ${env.YOLO_URL})
 //   path            string, optional ("/v1/predict"); "" when url is the full endpoint
 //   image           string: the image as base64 (e.g. ${stages.fetch.output.base64})
-//   image_url       string: a URL the service fetches itself (one of image / image_url)
+//   image_url       string: a URL the service fetches itself (one of image / image_url).
+//                   The service has no SSRF guard, so it must be https (plain http only for
+//                   hosts in http_hosts) and a literal IP host must be public unless its
+//                   network is in allow_networks; host names are resolved by the service,
+//                   unchecked, so prefer image.fetch + `image` for URLs users give.
+//   http_hosts, allow_networks  as in image.fetch, for image_url only
 //   min_confidence  number 0..1, optional (0.25): sent as `conf`, and applied again here
 //   imgsz, iou      optional, passed through
 //   api_key         string, optional: sent as x-api-key
@@ -106,7 +145,9 @@ class Detect : public aiw::Stage {
       R"("min_confidence":{"type":"number","minimum":0,"maximum":1},)"
       R"("imgsz":{"type":"integer","minimum":32,"maximum":1280},)"
       R"("iou":{"type":"number","minimum":0,"maximum":1},)"
-      R"("api_key":{"type":"string"},"timeout_ms":{"type":"integer","minimum":1}},)"
+      R"("api_key":{"type":"string"},"timeout_ms":{"type":"integer","minimum":1},)"
+      R"("http_hosts":{"type":"array","items":{"type":"string"}},)"
+      R"("allow_networks":{"type":"array","items":{"type":"string"}}},)"
       R"("required":["url"],"anyOf":[{"required":["image"]},{"required":["image_url"]}],)"
       R"("additionalProperties":false})",
       R"({"type":"object","properties":{"detections":{"type":"array","items":{"type":"object",)"
@@ -141,8 +182,13 @@ class Detect : public aiw::Stage {
       r.headers.emplace_back("Content-Type", m.content_type);
       r.body = std::move(m.body);
     } else {
+      std::string image_url = params["image_url"].GetString();
+      if (auto problem = image_url_problem(image_url, image_url_policy(params))) {
+        call.fail_permanent(*problem);
+        return;
+      }
       aiw::Json body(rapidjson::kObjectType);
-      body.AddMember("url", aiw::JsonValue(params["image_url"].GetString(), body.GetAllocator()),
+      body.AddMember("url", aiw::JsonValue(image_url.c_str(), body.GetAllocator()),
                      body.GetAllocator());
       body.AddMember("conf", min_confidence, body.GetAllocator());
       r.headers.emplace_back("Content-Type", "application/json");

@@ -119,6 +119,58 @@ TEST(YoloDetect, ImageUrlIsSentAsJsonAndBaseUrlSlashIsTolerated) {
   EXPECT_DOUBLE_EQ(sent["conf"].GetDouble(), 0.3);
 }
 
+TEST(YoloDetect, ImageUrlThatIsPlainHttpOrALiteralNonPublicAddressIsRefusedBeforeSending) {
+  struct Case {
+    std::string url, error;
+  };
+  const std::vector<Case> cases = {
+      {"http://cdn.example/a.jpg", "uses plain http; only https is allowed"},
+      {"https://10.0.0.1/a.jpg", "image_url points to 10.0.0.1, a private address"},
+      {"https://127.0.0.1:8080/a.jpg?sig=1", "127.0.0.1, a loopback address"},
+      {"https://[::1]/a.jpg", "::1, a loopback address"},
+      {"https://169.254.169.254/latest/meta-data/", "the cloud metadata address"},
+      {"https://[64:ff9b::a9fe:a9fe]/a.jpg", "the cloud metadata address inside a NAT64 address"},
+      {"https://2130706433/a.jpg", "yolo.detect: image_url"},  // 127.0.0.1 in another notation
+      {"https://user:pw@cdn.example/a.jpg", "holds credentials"},
+      {"ftp://cdn.example/a.jpg", "is not an absolute http(s) URL"},
+  };
+  for (const Case& c : cases) {
+    fakes::HttpServer server;
+    answer(server, 200, "[]");
+    auto r = run_stage("yolo.detect", "{url: " + json_quoted(server.url()) +
+                                          ", image_url: " + json_quoted(c.url) + "}");
+    ASSERT_EQ(r.status, Status::kFailed) << c.url;
+    EXPECT_EQ(r.error_kind, engine::ErrorKind::kPermanent) << c.url;
+    EXPECT_THAT(r.error, HasSubstr(c.error)) << c.url;
+    EXPECT_EQ(server.requests_received(), 0u) << c.url;
+  }
+}
+
+TEST(YoloDetect, ImageUrlOnAnAllowListedHostOrNetworkIsSent) {
+  fakes::HttpServer server;
+  std::vector<std::string> sent;
+  server.route("POST", "/v1/predict", [&](const fakes::Request& req, fakes::Response& res) {
+    sent.push_back(parse_body(req.body)["url"].GetString());
+    res.body = "[]";
+  });
+  const std::string service = json_quoted(server.url());
+  auto minio = run_stage("yolo.detect", "{url: " + service +
+                                            R"(, image_url: "http://minio:9000/b/a.jpg", http_hosts: ["MinIO, other"]})");
+  EXPECT_EQ(minio.status, Status::kCompleted) << minio.error;
+  auto internal = run_stage("yolo.detect", "{url: " + service +
+                                               R"(, image_url: "https://10.20.1.2/a.jpg", allow_networks: ["10.20.0.0/16"]})");
+  EXPECT_EQ(internal.status, Status::kCompleted) << internal.error;
+  EXPECT_EQ(sent, (std::vector<std::string>{"http://minio:9000/b/a.jpg", "https://10.20.1.2/a.jpg"}));
+}
+
+TEST(YoloDetect, ImageUrlOfTheSimulatorsImageHostIsDetectedWhenAllowListed) {
+  sim::Simulator sim;
+  auto r = run_stage("yolo.detect", "{url: " + json_quoted(sim.url()) + ", image_url: " +
+                                        json_quoted(sim.url("/images/meal.jpg")) +
+                                        R"(, http_hosts: ["127.0.0.1"], allow_networks: ["127.0.0.0/8"]})");
+  ASSERT_EQ(r.status, Status::kCompleted) << r.error;
+}
+
 TEST(YoloDetect, ErrorsAreTypedAndCarryTheServiceDetail) {
   {
     fakes::HttpServer server;
