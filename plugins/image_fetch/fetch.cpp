@@ -1,5 +1,4 @@
 #include <aiw/plugin.h>
-#include <curl/curl.h>
 
 #include <algorithm>
 #include <cctype>
@@ -12,6 +11,7 @@
 
 #include "content.h"
 #include "url.h"
+#include "common/retry_after.h"
 
 namespace image_fetch {
 namespace {
@@ -84,24 +84,6 @@ std::string accepted_names(const std::vector<Kind>& accept) {
   return out;
 }
 
-// Retry-After (RFC 9110 10.2.3) as delta-seconds or an HTTP date; -1 when absent or unreadable.
-// The same reading as the llm plugin's retry_after_header_ms: plugins share no code outside the
-// public SDK headers, so each keeps its own copy.
-milliseconds retry_after(std::string_view value) {
-  if (value.empty()) return milliseconds(-1);
-  int64_t seconds = -1;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec == std::errc() && end == value.data() + value.size()) {
-    return seconds < 0 ? milliseconds(-1) : std::chrono::seconds(seconds);
-  }
-  // IMF-fixdate, or the two obsolete forms recipients must still accept; curl_getdate reads
-  // them without depending on the locale.
-  std::string text(value);
-  time_t at = curl_getdate(text.c_str(), nullptr);
-  if (at == -1) return milliseconds(-1);
-  time_t now = std::time(nullptr);
-  return at > now ? std::chrono::seconds(at - now) : milliseconds(0);  // a date passed: retry now
-}
 
 }  // namespace
 
@@ -252,7 +234,7 @@ class ImageFetch : public aiw::Stage {
     }
     std::string answered = "the image URL answered HTTP " + std::to_string(r.status) + " (" + shown + ")";
     if (r.status == 429 || r.status == 503) {
-      call.fail_retryable(answered, retry_after(r.header("retry-after")));
+      call.fail_retryable(answered, aiw::plugin_common::retry_after(r.header("retry-after")));
     } else if (r.status >= 500 || r.status == 408) {
       call.fail_retryable(answered);
     } else if (r.status >= 400) {

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "provider.h"
+#include "common/retry_after.h"
 
 namespace llm {
 namespace {
@@ -111,7 +112,7 @@ Outcome read_error(const aiw::HttpResponse& r) {
   const aiw::JsonValue* error = nullptr;
   if (aiw::parse_json(r.body, doc)) error = aiw::find_member(doc, "error");
   std::string status, message = std::string(r.body.substr(0, 200));
-  int64_t retry_after = retry_after_header_ms(r.header("retry-after"));
+  int64_t retry_after = aiw::plugin_common::retry_after(r.header("retry-after")).count();
   if (error && error->IsObject()) {
     if (const auto* s = aiw::find_member(*error, "status"); s && s->IsString()) status = s->GetString();
     if (const auto* m = aiw::find_member(*error, "message"); m && m->IsString()) message = m->GetString();

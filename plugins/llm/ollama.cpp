@@ -1,5 +1,6 @@
 // Ollama's native chat API (protocols.md 1): POST {url}/api/chat.
 #include "provider.h"
+#include "common/retry_after.h"
 
 namespace llm {
 namespace {
@@ -130,7 +131,8 @@ Outcome ollama_read(const aiw::JsonValue& provider, const aiw::HttpResponse& r) 
   if (message.empty()) message = std::string(r.body.substr(0, 200));
   std::string what = "ollama answered HTTP " + std::to_string(r.status) + ": " + message;
   if (r.status == 429 || r.status == 503)
-    return failure(Kind::kRetryable, what, retry_after_header_ms(r.header("retry-after")));
+    return failure(Kind::kRetryable, what,
+                   aiw::plugin_common::retry_after(r.header("retry-after")).count());
   if (r.status >= 500 || r.status == 408) return failure(Kind::kRetryable, what);
   if (r.status == 404) {
     return failure(Kind::kUnusable, what + " (pull the model with `ollama pull " +

@@ -1,6 +1,5 @@
 // Helpers both providers use (provider.h): reading the stage's provider entries and the parts of
 // an HTTP answer that are not provider-specific.
-#include <curl/curl.h>
 
 #include <charconv>
 #include <ctime>
@@ -18,21 +17,6 @@ std::string base_url(const aiw::JsonValue& provider, const std::string& fallback
   std::string url = string_or(provider, "url", fallback);
   while (!url.empty() && url.back() == '/') url.pop_back();  // "host/" + "/api/chat"
   return url;
-}
-
-int64_t retry_after_header_ms(std::string_view value) {
-  if (value.empty()) return -1;
-  int64_t seconds = -1;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec == std::errc() && end == value.data() + value.size())
-    return seconds < 0 ? -1 : seconds * 1000;
-  // Not delta-seconds: an HTTP-date (RFC 9110 10.2.3; IMF-fixdate, or the two obsolete forms
-  // recipients must still accept, which curl_getdate reads without depending on the locale).
-  std::string text(value);
-  time_t at = curl_getdate(text.c_str(), nullptr);
-  if (at == -1) return -1;
-  time_t now = std::time(nullptr);
-  return at > now ? static_cast<int64_t>(at - now) * 1000 : 0;  // a date passed: retry now
 }
 
 std::string mime_of_base64(std::string_view b) {

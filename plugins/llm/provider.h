@@ -48,8 +48,6 @@ Outcome gemini_read(const aiw::HttpResponse& response);
 std::string string_or(const aiw::JsonValue& object, const char* name, const std::string& fallback);
 // The provider's `url` (or fallback) without trailing slashes.
 std::string base_url(const aiw::JsonValue& provider, const std::string& fallback);
-// Retry-After as delta-seconds or an HTTP date, in ms from now; -1 when absent or unreadable.
-int64_t retry_after_header_ms(std::string_view value);
 // "image/png" for base64 that starts like a PNG, and so on; image/jpeg when unknown.
 std::string mime_of_base64(std::string_view base64);
 // The base64 of a "data:<mime>;base64,<data>" URL, or `image` as it is when it is not one.

@@ -1,5 +1,4 @@
 #include <aiw/plugin.h>
-#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -11,6 +10,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "common/retry_after.h"
 
 namespace webhook {
 namespace {
@@ -31,22 +32,6 @@ std::string hmac_sha256_hex(const std::string& key, const std::string& message) 
     out += kHex[digest[i] & 15];
   }
   return out;
-}
-
-// Retry-After is either delay-seconds ("120") or an HTTP date ("Wed, 21 Oct 2026 07:28:00
-// GMT", RFC 9110 section 10.2.3; curl_getdate also reads the obsolete RFC 850 and asctime
-// forms a date may take). The wait in ms, 0 for a date already past, -1 when absent or
-// unreadable (the backoff then decides).
-int64_t retry_after_ms(std::string_view value) {
-  if (value.empty()) return -1;
-  int64_t seconds = -1;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec == std::errc() && end == value.data() + value.size())
-    return seconds < 0 ? -1 : seconds * 1000;
-  const time_t at = curl_getdate(std::string(value).c_str(), nullptr);
-  if (at == -1) return -1;
-  const auto wait = std::chrono::system_clock::from_time_t(at) - std::chrono::system_clock::now();
-  return std::max<int64_t>(0, std::chrono::duration_cast<milliseconds>(wait).count());
 }
 
 std::string without_query(const std::string& url) { return url.substr(0, url.find_first_of("?#")); }
@@ -162,7 +147,7 @@ class Notify : public aiw::Stage {
       return;
     } else if (r.status >= 500 || r.status == 408 || r.status == 429) {
       problem = "the receiver answered HTTP " + std::to_string(r.status) + where;
-      wait_at_least = retry_after_ms(r.header("retry-after"));
+      wait_at_least = aiw::plugin_common::retry_after(r.header("retry-after")).count();
     } else {
       call.fail_permanent("the receiver refused the webhook with HTTP " + std::to_string(r.status) +
                           where + "; check its URL and secret");

@@ -1,5 +1,4 @@
 #include <aiw/plugin.h>
-#include <curl/curl.h>
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +12,7 @@
 #include "detections.h"
 #include "image_url.h"
 #include "request.h"
+#include "common/retry_after.h"
 
 namespace yolo {
 namespace {
@@ -25,24 +25,6 @@ std::string number_text(double v) {
   return buf;
 }
 
-// Retry-After (RFC 9110 10.2.3) as delta-seconds or an HTTP date; -1 when absent or unreadable.
-// The same reading as the llm plugin's retry_after_header_ms: plugins share no code outside the
-// public SDK headers, so each keeps its own copy.
-milliseconds retry_after(std::string_view value) {
-  if (value.empty()) return milliseconds(-1);
-  int64_t seconds = -1;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec == std::errc() && end == value.data() + value.size()) {
-    return seconds < 0 ? milliseconds(-1) : std::chrono::seconds(seconds);
-  }
-  // IMF-fixdate, or the two obsolete forms recipients must still accept; curl_getdate reads
-  // them without depending on the locale.
-  std::string text(value);
-  time_t at = curl_getdate(text.c_str(), nullptr);
-  if (at == -1) return milliseconds(-1);
-  time_t now = std::time(nullptr);
-  return at > now ? std::chrono::seconds(at - now) : milliseconds(0);  // a date passed: retry now
-}
 
 // http_hosts and allow_networks as image.fetch reads them: an entry may hold several values
 // separated by commas, and empty values are dropped, so ["${env.X:-}"] is "none" while X is unset.
@@ -214,7 +196,8 @@ class Detect : public aiw::Stage {
     }
     std::string answered = "the YOLO service answered HTTP " + std::to_string(r.status);
     if (r.status == 429 || r.status == 503) {
-      call.fail_retryable(answered + ": " + detail_of(r.body), retry_after(r.header("retry-after")));
+      call.fail_retryable(answered + ": " + detail_of(r.body),
+                          aiw::plugin_common::retry_after(r.header("retry-after")));
       return;
     }
     if (r.status >= 500 || r.status == 408) {
