@@ -194,7 +194,8 @@ TEST(LlmChat, GeminiGetsAJsonSchemaWhenAFieldMayHaveTwoTypes) {
                                       R"(, json_schema: {type: object, properties: {values: {type: array,)"
                                       R"( items: {type: object, properties: {value: {type: [number, string]}}}}}})"));
   ASSERT_EQ(r.status, Status::kCompleted) << r.error;
-  const auto& config = parse_body(seen.body)["generationConfig"];
+  Json sent = parse_body(seen.body);  // lives while config points into it
+  const auto& config = sent["generationConfig"];
   EXPECT_FALSE(config.HasMember("responseSchema")) << seen.body;
   ASSERT_TRUE(config.HasMember("responseJsonSchema")) << seen.body;
   const auto& value_type = config["responseJsonSchema"]["properties"]["values"]["items"]["properties"]["value"]["type"];
@@ -537,7 +538,8 @@ TEST(LlmChat, DataUrlImagesAreSentAsRawBase64) {
   ASSERT_EQ(run_stage("llm.chat", chat(ollama(local), images)).status, Status::kCompleted);
   ASSERT_EQ(run_stage("llm.chat", chat(gemini(google), images)).status, Status::kCompleted);
   EXPECT_STREQ(parse_body(to_ollama)["messages"][0]["images"][0].GetString(), "iVBORw0KGgo");
-  const auto& blob = parse_body(to_gemini)["contents"][0]["parts"][1]["inlineData"];
+  Json sent = parse_body(to_gemini);  // lives while blob points into it
+  const auto& blob = sent["contents"][0]["parts"][1]["inlineData"];
   EXPECT_STREQ(blob["data"].GetString(), "iVBORw0KGgo");
   EXPECT_STREQ(blob["mimeType"].GetString(), "image/png");
 }
