@@ -3,8 +3,6 @@
 // simulator (Ollama, Gemini, YOLO, image host on one loopback port) and, where it persists, a
 // real PostgreSQL; and sofia_image's failure paths each end the way the docs say.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdlib.h>
 
 #include <chrono>
@@ -18,6 +16,7 @@
 #include "fakes/sim/simulator.h"
 #include "pipeline_test_support.h"
 #include "support/process.h"
+#include "support/webhook_signature.h"
 
 namespace aiw::testing {
 namespace {
@@ -125,23 +124,6 @@ void expect_items_match_the_table_and_add_up(const JsonValue& items, const JsonV
   EXPECT_GT(totals["kcal"].GetDouble(), 0) << json;
   EXPECT_NEAR(totals["kcal"].GetDouble(), kcal, slack) << json;
   EXPECT_NEAR(totals["protein"].GetDouble(), protein, slack) << json;
-}
-
-// What a receiver does with webhook.notify's headers: HMAC-SHA256(secret, "<ts>.<raw body>").
-std::string expected_signature(const std::string& secret, const std::string& timestamp,
-                               const std::string& body) {
-  std::string message = timestamp + "." + body;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &len);
-  std::string hex = "sha256=";
-  char byte[3];
-  for (unsigned int i = 0; i < len; ++i) {
-    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
-    hex += byte;
-  }
-  return hex;
 }
 
 // ---- aiw validate -----------------------------------------------------------------------
@@ -363,9 +345,9 @@ TEST_F(ProductionPipelineTest, WhatsappMessageRepliesThroughTheSignedWebhook) {
   const std::string timestamp = delivery.header("x-aiw-timestamp");
   ASSERT_FALSE(timestamp.empty());
   EXPECT_EQ(delivery.header("x-aiw-signature"),
-            expected_signature("test-secret", timestamp, delivery.body));
+            webhook_signature("test-secret", timestamp, delivery.body));
   EXPECT_NE(delivery.header("x-aiw-signature"),
-            expected_signature("other-secret", timestamp, delivery.body));
+            webhook_signature("other-secret", timestamp, delivery.body));
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();

@@ -2,8 +2,6 @@
 // and fails on purpose to prove the in-stage retries and the error kinds.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <atomic>
 #include <chrono>
@@ -13,6 +11,7 @@
 
 #include "ai_plugin_test_support.h"
 #include "fakes/http_server.h"
+#include "support/webhook_signature.h"
 
 namespace aiw::testing {
 namespace {
@@ -20,20 +19,11 @@ namespace {
 using ::testing::HasSubstr;
 using Status = engine::JobResult::Status;
 
-// What a receiver does: HMAC-SHA256(secret, "<timestamp>.<raw body>") against the header.
+// What a receiver does: recompute the signature over the timestamp and the raw body.
 bool signature_valid(const fakes::Request& req, const std::string& secret) {
-  std::string message = req.header("x-aiw-timestamp") + "." + req.body;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &len);
-  std::string hex = "sha256=";
-  char byte[3];
-  for (unsigned int i = 0; i < len; ++i) {
-    std::snprintf(byte, sizeof byte, "%02x", digest[i]);
-    hex += byte;
-  }
-  return !req.header("x-aiw-timestamp").empty() && req.header("x-aiw-signature") == hex;
+  const std::string timestamp = req.header("x-aiw-timestamp");
+  return !timestamp.empty() &&
+         req.header("x-aiw-signature") == webhook_signature(secret, timestamp, req.body);
 }
 
 std::string notify_with(const fakes::HttpServer& s, const std::string& extra = "") {
