@@ -1,16 +1,14 @@
 #include <aiw/plugin.h>
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <chrono>
-#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "content.h"
 #include "url.h"
+#include "common/address_lists.h"
 #include "common/retry_after.h"
 
 namespace image_fetch {
@@ -42,27 +40,6 @@ std::vector<std::string> strings(const aiw::JsonValue& params, const char* name)
   return out;
 }
 
-// http_hosts and allow_networks: each entry may hold several values separated by commas, and
-// empty values are dropped. A pipeline can then take them from one environment variable with
-// an empty default, ["${env.AIW_FETCH_ALLOW_NETWORKS:-}"]: production leaves it unset (nothing
-// exempt); a test sets "127.0.0.0/8", an internal MinIO "10.20.0.0/16,10.30.0.0/16".
-std::vector<std::string> list_values(const aiw::JsonValue& params, const char* name) {
-  std::vector<std::string> out;
-  for (const std::string& entry : strings(params, name)) {
-    size_t start = 0;
-    while (start <= entry.size()) {
-      size_t end = entry.find(',', start);
-      if (end == std::string::npos) end = entry.size();
-      std::string value = entry.substr(start, end - start);
-      value.erase(0, value.find_first_not_of(' '));
-      value.erase(value.find_last_not_of(' ') + 1);
-      if (!value.empty()) out.push_back(value);
-      start = end + 1;
-    }
-  }
-  return out;
-}
-
 std::string accepted_names(const std::vector<Kind>& accept) {
   std::vector<std::string> names;
   for (Kind k : accept) {
@@ -83,7 +60,6 @@ std::string accepted_names(const std::vector<Kind>& accept) {
   if (!names.empty() && names.back() != "WebP image" && names.back() != "PDF") out += " image";
   return out;
 }
-
 
 }  // namespace
 
@@ -149,13 +125,10 @@ class ImageFetch : public aiw::Stage {
   void run(aiw::Call call, const aiw::Json& params) override {
     auto fetch = std::make_shared<Fetch>();
     fetch->url = params["url"].GetString();
-    // Host names compare case-insensitively, and parse_url gives the URL's host in lower case.
-    for (std::string host : list_values(params, "http_hosts")) {
-      std::transform(host.begin(), host.end(), host.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      fetch->http_hosts.push_back(std::move(host));
-    }
-    fetch->allow_networks = list_values(params, "allow_networks");
+    // Host names lower-cased, as parse_url gives the URL's host.
+    aiw::plugin_common::AddressLists lists = aiw::plugin_common::address_lists(params);
+    fetch->http_hosts = std::move(lists.http_hosts);
+    fetch->allow_networks = std::move(lists.allow_networks);
     std::vector<std::string> accept = strings(params, "accept");
     if (accept.empty()) accept = {"jpeg", "png", "webp"};
     for (const std::string& a : accept)

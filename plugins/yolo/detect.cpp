@@ -1,17 +1,15 @@
 #include <aiw/plugin.h>
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <string>
 #include <vector>
 
 #include "detections.h"
 #include "image_url.h"
 #include "request.h"
+#include "common/address_lists.h"
 #include "common/retry_after.h"
 
 namespace yolo {
@@ -23,39 +21,6 @@ std::string number_text(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
-}
-
-
-// http_hosts and allow_networks as image.fetch reads them: an entry may hold several values
-// separated by commas, and empty values are dropped, so ["${env.X:-}"] is "none" while X is unset.
-std::vector<std::string> list_values(const aiw::JsonValue& params, const char* name) {
-  std::vector<std::string> out;
-  const aiw::JsonValue* list = aiw::find_member(params, name);
-  if (!list) return out;
-  for (const auto& entry : list->GetArray()) {
-    std::string_view rest(entry.GetString(), entry.GetStringLength());
-    while (true) {
-      size_t comma = rest.find(',');
-      std::string_view value = rest.substr(0, comma);
-      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-      if (!value.empty()) out.emplace_back(value);
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
-  }
-  return out;
-}
-
-ImageUrlPolicy image_url_policy(const aiw::JsonValue& params) {
-  ImageUrlPolicy policy;
-  for (std::string host : list_values(params, "http_hosts")) {
-    std::transform(host.begin(), host.end(), host.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    policy.http_hosts.push_back(std::move(host));
-  }
-  policy.allow_networks = list_values(params, "allow_networks");
-  return policy;
 }
 
 // FastAPI's {"detail":"text"} or Pydantic's {"detail":[{"loc":[..],"msg":".."}]}: the sentence
@@ -165,7 +130,7 @@ class Detect : public aiw::Stage {
       r.body = std::move(m.body);
     } else {
       std::string image_url = params["image_url"].GetString();
-      if (auto problem = image_url_problem(image_url, image_url_policy(params))) {
+      if (auto problem = image_url_problem(image_url, aiw::plugin_common::address_lists(params))) {
         call.fail_permanent(*problem);
         return;
       }

@@ -73,7 +73,7 @@ bool legacy_ipv4(const std::string& host) {
 
 }  // namespace
 
-std::optional<std::string> image_url_problem(const std::string& text, const ImageUrlPolicy& policy) {
+std::optional<std::string> image_url_problem(const std::string& text, const aiw::plugin_common::AddressLists& policy) {
   std::string shown = text.substr(0, text.find_first_of("?#"));  // signatures stay out of logs
   std::optional<UrlParts> url = split(text);
   if (!url || (url->scheme != "https" && url->scheme != "http")) {

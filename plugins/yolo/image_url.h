@@ -6,16 +6,12 @@
 
 #include <optional>
 #include <string>
-#include <vector>
+
+#include "common/address_lists.h"
 
 namespace yolo {
 
-struct ImageUrlPolicy {
-  std::vector<std::string> http_hosts;      // lower-case host names allowed over plain http
-  std::vector<std::string> allow_networks;  // CIDRs a literal IP host may be in
-};
-
 // Why the service must not be sent `url` (a sentence), or nullopt when it may.
-std::optional<std::string> image_url_problem(const std::string& url, const ImageUrlPolicy& policy);
+std::optional<std::string> image_url_problem(const std::string& url, const aiw::plugin_common::AddressLists& policy);
 
 }  // namespace yolo
