@@ -229,7 +229,7 @@ Outcome gemini_read(const aiw::HttpResponse& r) {
         if (text && text->IsString() && !(thought && thought->IsBool() && thought->GetBool()))
           out.text.append(text->GetString(), text->GetStringLength());
       }
-  if (out.text.find_first_not_of(" \t\r\n") == std::string::npos) {
+  if (blank(out.text)) {
     std::string reason = out.finish_reason.empty() ? "not given" : out.finish_reason;
     if (is_safety_stop(out.finish_reason)) {
       return failure(Kind::kPermanent, "gemini withheld the answer (finishReason " + reason +

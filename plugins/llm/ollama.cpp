@@ -30,9 +30,6 @@ bool says_done(const aiw::JsonValue& chunk) {
   return done && done->IsBool() && done->GetBool();
 }
 
-bool blank(std::string_view text) {
-  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
 
 Outcome failure(Kind kind, std::string error, int64_t retry_after_ms = -1) {
   Outcome out;

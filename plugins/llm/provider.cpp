@@ -1,9 +1,5 @@
-// Helpers both providers use (provider.h): reading the stage's provider entries and the parts of
-// an HTTP answer that are not provider-specific.
-
-#include <charconv>
-#include <ctime>
-
+// Helpers both providers use (provider.h): reading the stage's provider entries, and the
+// images and answers they share.
 #include "provider.h"
 
 namespace llm {
@@ -25,6 +21,10 @@ std::string mime_of_base64(std::string_view b) {
   if (b.starts_with("JVBER")) return "application/pdf";
   if (b.starts_with("R0lGOD")) return "image/gif";
   return "image/jpeg";  // "/9j/", and the safest guess for a photo
+}
+
+bool blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
 std::string_view without_data_url_prefix(std::string_view image) {

@@ -50,6 +50,8 @@ std::string string_or(const aiw::JsonValue& object, const char* name, const std:
 std::string base_url(const aiw::JsonValue& provider, const std::string& fallback);
 // "image/png" for base64 that starts like a PNG, and so on; image/jpeg when unknown.
 std::string mime_of_base64(std::string_view base64);
+// Nothing but white space: an answer with nothing in it.
+bool blank(std::string_view text);
 // The base64 of a "data:<mime>;base64,<data>" URL, or `image` as it is when it is not one.
 std::string_view without_data_url_prefix(std::string_view image);
 

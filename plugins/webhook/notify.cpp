@@ -3,9 +3,7 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
-#include <ctime>
 #include <memory>
 #include <string>
 #include <utility>
