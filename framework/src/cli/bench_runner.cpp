@@ -72,7 +72,7 @@ struct Driver {
     // against one database from colliding.
     r.id = job_id(n);
     r.input_json = options.input_json;
-    r.user_id = options.user_id;
+    if (!options.user_id.empty()) r.user_id = options.user_id;  // most runs have no owner
     // The per-stage table comes from the stages' metrics; per-job timings would go unread.
     r.stage_timings = false;
     r.on_done = [this, n](engine::JobResult&& result) {
