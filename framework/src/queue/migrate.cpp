@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -80,35 +81,43 @@ Status collect_app_sql(const std::vector<std::string>& pipeline_dirs, std::vecto
   return Status();
 }
 
-void apply_app_sql(pqxx::connection_base& conn, const std::vector<AppSqlFile>& files,
-                   MigrateReport* report) {
+// One script to apply at most once: `key` finds it in its ledger, `record` writes its ledger
+// row in the script's own transaction.
+struct Step {
+  std::string key;
+  std::string shown;  // in the report and in errors
+  std::string_view sql;
+  std::function<void(pqxx::work&, const std::string& checksum)> record;
+};
+
+// Applies, in order, every step its ledger does not hold, each in its own transaction with its
+// ledger row; an applied step whose text changed since is a warning (`advice` says what to do).
+void apply_once(pqxx::connection_base& conn, const char* create_ledger, const char* read_ledger,
+                const std::vector<Step>& steps, const char* advice, MigrateReport* report) {
   pqxx::nontransaction session(conn);
-  session.exec(kCreateAppLedger);
-  std::map<std::string, std::string> applied;
-  for (const auto& row : session.exec("select name, checksum from public.aiw_app_migrations"))
+  session.exec(create_ledger);
+  std::map<std::string, std::string> applied;  // key -> checksum
+  for (const auto& row : session.exec(read_ledger))
     applied[row[0].as<std::string>()] = row[1].as<std::string>();
   session.commit();
-  for (const AppSqlFile& file : files) {
-    std::string sum = checksum(file.sql);
-    auto it = applied.find(file.name);
-    if (it != applied.end()) {
-      if (report) report->skipped.push_back(file.path);
+  for (const Step& step : steps) {
+    const std::string sum = checksum(step.sql);
+    if (auto it = applied.find(step.key); it != applied.end()) {
+      if (report) report->skipped.push_back(step.shown);
       if (it->second != sum && report)
-        report->warnings.push_back(file.path +
-                                   " changed after it was applied; the database keeps the old "
-                                   "version (add a new file instead of editing one)");
+        report->warnings.push_back(step.shown + " changed after it was applied; the database " +
+                                   "keeps the old version (" + advice + ")");
       continue;
     }
     try {
       pqxx::work tx(conn);
-      tx.exec(file.sql);
-      tx.exec_params("insert into public.aiw_app_migrations (name, checksum) values ($1, $2)",
-                     file.name, sum);
+      tx.exec(std::string(step.sql));
+      step.record(tx, sum);
       tx.commit();
     } catch (const std::exception& e) {
-      throw std::runtime_error(file.path + ": " + e.what());
+      throw std::runtime_error(step.shown + ": " + e.what());
     }
-    if (report) report->applied.push_back(file.path);
+    if (report) report->applied.push_back(step.shown);
   }
 }
 
@@ -127,30 +136,30 @@ Status migrate(const std::string& database_url, const std::vector<std::string>& 
   try {
     pqxx::nontransaction session(**conn);
     session.exec("select pg_advisory_lock(" + std::to_string(kMigrateLockKey) + ")");
-    session.exec(kCreateLedger);
-    std::map<int, std::string> applied;
-    for (const auto& row : session.exec("select version, checksum from public.aiw_schema_migrations"))
-      applied[row[0].as<int>()] = row[1].as<std::string>();
     session.commit();
+    std::vector<Step> core;
     for (const Migration& m : embedded_migrations()) {
-      std::string sum = checksum(m.sql);
-      auto it = applied.find(m.version);
-      if (it != applied.end()) {
-        if (report) report->skipped.emplace_back(m.name);
-        if (it->second != sum && report)
-          report->warnings.push_back(std::string(m.name) +
-                                     " changed after it was applied; the database keeps the old "
-                                     "version (write a new migration instead of editing one)");
-        continue;
-      }
-      pqxx::work tx(**conn);
-      tx.exec(std::string(m.sql));
-      tx.exec_params("insert into public.aiw_schema_migrations (version, name, checksum) values ($1, $2, $3)",
-                     m.version, std::string(m.name), sum);
-      tx.commit();
-      if (report) report->applied.emplace_back(m.name);
+      core.push_back({std::to_string(m.version), std::string(m.name), m.sql,
+                      [&m](pqxx::work& tx, const std::string& sum) {
+                        tx.exec_params("insert into public.aiw_schema_migrations (version, name, "
+                                       "checksum) values ($1, $2, $3)",
+                                       m.version, std::string(m.name), sum);
+                      }});
     }
-    if (!app_sql.empty()) apply_app_sql(**conn, app_sql, report);
+    apply_once(**conn, kCreateLedger, "select version::text, checksum from public.aiw_schema_migrations",
+               core, "write a new migration instead of editing one", report);
+    std::vector<Step> app;
+    for (const AppSqlFile& file : app_sql) {
+      app.push_back({file.name, file.path, file.sql,
+                     [&file](pqxx::work& tx, const std::string& sum) {
+                       tx.exec_params("insert into public.aiw_app_migrations (name, checksum) "
+                                      "values ($1, $2)",
+                                      file.name, sum);
+                     }});
+    }
+    if (!app.empty())
+      apply_once(**conn, kCreateAppLedger, "select name, checksum from public.aiw_app_migrations",
+                 app, "add a new file instead of editing one", report);
     pqxx::nontransaction unlock(**conn);
     unlock.exec("select pg_advisory_unlock(" + std::to_string(kMigrateLockKey) + ")");
     return Status();
