@@ -4,6 +4,7 @@
 
 #include <aiw/json.h>
 
+#include <ctime>
 #include <string>
 
 #include "engine_test_support.h"
@@ -21,6 +22,17 @@ inline engine::JobResult run_stage(const std::string& type, const std::string& w
   last = make_engine(yaml);
   if (!last) return {};
   return run_job(*last);
+}
+
+// An HTTP date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT") `seconds` from now (negative:
+// in the past), as a Retry-After header may carry it.
+inline std::string http_date_in(long seconds) {
+  const std::time_t at = std::time(nullptr) + seconds;
+  std::tm utc{};
+  gmtime_r(&at, &utc);
+  char text[64];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return text;
 }
 
 inline Json parse_output(const engine::JobResult& r) {

@@ -32,16 +32,6 @@ std::string sha256_hex(const std::string& bytes) {
   return out;
 }
 
-// An HTTP date (IMF-fixdate) `seconds` from now, as a Retry-After header may carry it.
-std::string http_date_in(int seconds) {
-  std::time_t at = std::time(nullptr) + seconds;
-  std::tm tm{};
-  gmtime_r(&at, &tm);
-  char text[64];
-  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return text;
-}
-
 // Options that let the fetch reach the test server: plain http to 127.0.0.1, loopback allowed.
 std::string loopback_with(const std::string& url, const std::string& extra = "") {
   return "{url: " + json_quoted(url) + R"(, http_hosts: ["127.0.0.1"], allow_networks: ["127.0.0.0/8"])" +

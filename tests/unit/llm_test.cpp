@@ -545,11 +545,7 @@ TEST(LlmChat, DataUrlImagesAreSentAsRawBase64) {
 }
 
 TEST(LlmChat, RetryAfterGivenAsAnHttpDateIsHonoured) {
-  char date[64];
-  std::time_t in_two_minutes = std::time(nullptr) + 120;
-  std::tm utc{};
-  gmtime_r(&in_two_minutes, &utc);
-  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &utc);  // IMF-fixdate
+  const std::string date = http_date_in(120);
   fakes::HttpServer local;
   reply(local, "POST", "/api/chat", 429, R"({"error":"rate limited"})", {{"Retry-After", date}});
   auto r = run_stage("llm.chat", chat(ollama(local)));

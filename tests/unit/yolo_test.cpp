@@ -255,11 +255,7 @@ TEST(YoloDetect, RateLimitIsRetryableWithRetryAfterInSecondsOrAsAnHttpDate) {
     EXPECT_EQ(r.retry_after_ms, 4000);
   }
   {
-    std::time_t at = std::time(nullptr) + 60;
-    std::tm tm{};
-    gmtime_r(&at, &tm);
-    char date[64];
-    std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    const std::string date = http_date_in(60);
     fakes::HttpServer server;
     answer(server, 429, R"({"detail":"Rate limited"})", {{"Retry-After", date}});
     auto r = run_stage("yolo.detect", detect_with(server));
