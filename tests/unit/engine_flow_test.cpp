@@ -230,6 +230,38 @@ stages:
   EXPECT_TRUE(failed.stages.empty());
 }
 
+// The result gives the request's id back, whoever still holds the job: moved when nothing else
+// does (post, no handle), copied while a handle holds it, so the caller's handle keeps its id.
+TEST(EngineFlow, TheResultCarriesTheJobsIdWithOrWithoutAHandle) {
+  auto engine = make_engine(R"(
+name: ids
+version: "1"
+stages:
+  - { id: a, uses: testkit.noop }
+  - { id: b, uses: testkit.echo, needs: [a], with: { id: "${job.id}" } }
+)");
+  const std::string long_id = "0123abcd-0000-4000-8000-00000000002a";  // no small-string buffer
+  std::vector<std::string> ids;
+  auto request = [&](const std::string& id) {
+    engine::JobRequest r;
+    r.id = id;
+    r.on_done = [&ids](engine::JobResult&& result) {
+      EXPECT_EQ(result.status, engine::JobResult::Status::kCompleted) << result.error;
+      EXPECT_EQ(parse(result.result_json)["id"].GetString(), result.id);
+      ids.push_back(std::move(result.id));
+    };
+    return r;
+  };
+  engine->post(request(long_id));
+  engine->wait_idle();
+  engine::JobHandle handle = engine->submit(request(long_id + "-held"));
+  engine->wait_idle();
+  engine->post(request("short"));
+  engine->wait_idle();
+  EXPECT_THAT(ids, ::testing::ElementsAre(long_id, long_id + "-held", "short"));
+  handle.cancel();  // the job is over; its handle still works
+}
+
 // Longer than the depth to which a body runs chained stages itself (16): the rest go through
 // tasks, and every stage still runs once, in order, reading its upstream's output.
 TEST(EngineFlow, LongLinearChainRunsEveryStageInOrder) {

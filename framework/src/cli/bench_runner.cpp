@@ -1,7 +1,7 @@
 #include "cli/bench_runner.h"
 
 #include "cli/common.h"
-#include "cli/job_id.h"
+#include "cli/bench_job_ids.h"
 #include "obs/sharded.h"
 
 #include <sys/resource.h>
@@ -38,7 +38,7 @@ struct Driver {
   Driver(engine::Engine& e, const BenchOptions& o) : engine(e), options(o) {}
   engine::Engine& engine;
   const BenchOptions& options;
-  const unsigned run_prefix = std::random_device{}();
+  const BenchJobIds ids{std::random_device{}()};
   // Counted in per-thread shards, so that the two cores do not pass one cache line back and
   // forth on each job (that was ~7 % of a no-op job's time in `perf`: the driver's cost, not
   // the engine's it is there to measure).
@@ -47,30 +47,24 @@ struct Driver {
   std::mutex error_mu;
   std::string first_error;
 
-  // "%08x-0000-4000-8000-%012llx" of (run_prefix, n), written by hand: snprintf cost ~1,500
-  // instructions a job, 11 % of a no-op pipeline's run (callgrind), which is the engine's
-  // overhead this driver is there to measure, not its own.
-  std::string job_id(long long n) const {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string id = "00000000-0000-4000-8000-000000000000";
-    unsigned prefix = run_prefix;
-    for (size_t i = 8; i-- > 0; prefix >>= 4) id[i] = kHex[prefix & 15];
-    auto count = static_cast<unsigned long long>(n);
-    for (size_t i = id.size(); i-- > 24; count >>= 4) id[i] = kHex[count & 15];
-    return id;
-  }
-
   // Job n belongs to slot n % concurrency; a slot runs its jobs one after another, each
   // submitted by the previous one's completion (a closed loop, like a load generator's virtual
   // user). The next job's number travels in the completion handler, so no counter is shared
-  // between the cores: a shared one cost a cache-line transfer per job.
-  void submit(long long n) {
+  // between the cores: a shared one cost a cache-line transfer per job. So does the id's
+  // buffer: the engine hands the finished job's id back (JobResult::id) and the next job of
+  // the slot reuses it, so ids cost no allocation.
+  void submit(long long n, std::string&& reused_id = {}) {
     if (n >= options.jobs) return;
     engine::JobRequest r;
     // Shaped like the queue's ids (uuids), so a pipeline that stores ${job.id} in a uuid
     // column (persist.row) runs here as in production; the run's random prefix keeps two runs
     // against one database from colliding.
-    r.id = job_id(n);
+    if (reused_id.size() == BenchJobIds::kLength) {
+      r.id = std::move(reused_id);
+      BenchJobIds::renumber(r.id, n);
+    } else {
+      r.id = ids.make(n);
+    }
     r.input_json = options.input_json;
     if (!options.user_id.empty()) r.user_id = options.user_id;  // most runs have no owner
     // The per-stage table comes from the stages' metrics; per-job timings would go unread.
@@ -83,9 +77,9 @@ struct Driver {
         }
       }
       finished.add();
-      submit(n + options.concurrency);  // keeps `concurrency` jobs in flight
+      submit(n + options.concurrency, std::move(result.id));  // keeps `concurrency` in flight
     };
-    engine.submit(std::move(r));
+    engine.post(std::move(r));  // never cancelled: no handle
   }
 };
 

@@ -103,7 +103,16 @@ Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Engine::~Engine() { impl_->core->graph.wait_for_all(); }
 
-JobHandle Engine::submit(JobRequest request) {
+JobHandle Engine::submit(JobRequest&& request) {
+  Job* job = create_job(std::move(request));
+  JobHandle handle(job);  // before the job starts: it may be over by the time start() returns
+  start(job);
+  return handle;
+}
+
+void Engine::post(JobRequest&& request) { start(create_job(std::move(request))); }
+
+Job* Engine::create_job(JobRequest&& request) {
   EngineCore& core = *impl_->core;
   size_t n = core.spec.stages.size();
   Job* job = Job::create(&core, std::move(request), n);  // its one reference is the graph's
@@ -111,7 +120,11 @@ JobHandle Engine::submit(JobRequest request) {
     job->stage(i).pending_needs.store(static_cast<int>(core.spec.stages[i].needs.size()),
                                       std::memory_order_relaxed);
   job->terminals_left.store(core.terminal_count, std::memory_order_relaxed);
-  JobHandle handle(job);
+  return job;
+}
+
+void Engine::start(Job* job) {
+  EngineCore& core = *impl_->core;
 
   const std::string& text = job->request().input_json;
   std::optional<size_t> syntax_error;
@@ -135,7 +148,6 @@ JobHandle Engine::submit(JobRequest request) {
   // Even a job that already failed crosses the graph (every stage skips it), so that there is
   // one way for a job to finish.
   for (size_t r : core.roots) core.nodes[r]->entry().try_put(job);
-  return handle;
 }
 
 void Engine::wait_idle() { impl_->core->graph.wait_for_all(); }

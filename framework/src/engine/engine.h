@@ -63,7 +63,10 @@ class Engine {
   ~Engine();
 
   // Starts a job. Never blocks; request.on_done runs exactly once.
-  JobHandle submit(JobRequest request);
+  JobHandle submit(JobRequest&& request);
+  // The same, for a caller that will never cancel the job: no handle, which saves two
+  // reference-count updates on the job (`aiw bench`; ~2 % of a no-op job).
+  void post(JobRequest&& request);
   // Blocks until every submitted job has finished, helping to run the graph meanwhile.
   void wait_idle();
 
@@ -78,6 +81,8 @@ class Engine {
 
  private:
   explicit Engine(std::unique_ptr<Impl> impl);
+  Job* create_job(JobRequest&& request);
+  void start(Job* job);  // checks the input, arms the deadline, puts the job into the graph
   std::unique_ptr<Impl> impl_;
 };
 

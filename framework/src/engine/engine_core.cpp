@@ -136,6 +136,9 @@ void EngineCore::finalize(Job* job, int64_t now) {
     }
   }
   auto on_done = std::move(job->mutable_request().on_done);
+  // Moved when nothing else can read the job's id any more (late callbacks log it), else copied.
+  if (job->sole_reference()) result.id = std::move(job->mutable_request().id);
+  else result.id = job->request().id;
   job->release();  // the graph's reference
   if (on_done) {
     try {

@@ -10,8 +10,6 @@
 
 namespace aiw::engine {
 
-int64_t now_ns() { return obs::monotonic_ns(); }
-
 namespace {
 constexpr size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 constexpr size_t kStagesOffset = align_up(sizeof(Job), alignof(StageState));

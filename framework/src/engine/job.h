@@ -7,6 +7,7 @@
 #include "engine/call.h"
 #include "engine/job_result.h"
 #include "net/io_loop.h"
+#include "obs/clock.h"
 
 #include <aiw/json.h>
 
@@ -47,7 +48,7 @@ struct StageState {
 };
 
 // Monotonic nanoseconds.
-int64_t now_ns();
+inline int64_t now_ns() { return obs::monotonic_ns(); }
 
 class JobPool;
 
@@ -101,6 +102,9 @@ class Job {
   };
   Ending finish();
   JobRequest& mutable_request() { return request_; }
+  // True when the caller's reference is the only one left: no late callback (an HTTP answer
+  // after a timeout, a log line about it) can read the job any more.
+  bool sole_reference() const { return refs_.load(std::memory_order_acquire) == 1; }
 
   std::atomic<int> terminals_left{0};
   std::atomic<int> stages_done{0};

@@ -27,6 +27,9 @@ struct StageTiming {
 struct JobResult {
   enum class Status { kCompleted, kFailed, kCancelled };
   Status status = Status::kCompleted;
+  // The request's id, handed back: a caller that submits jobs in a loop can reuse its buffer
+  // for the next id instead of allocating one per job (`aiw bench`).
+  std::string id;
   std::string result_json;          // when completed
   ErrorKind error_kind = ErrorKind::kNone;
   std::string error;                // "stage 'detect' (yolo.detect): ..." when failed or cancelled

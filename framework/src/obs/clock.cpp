@@ -19,13 +19,6 @@ int64_t steady_ns() {
       .count();
 }
 
-struct TscClock {
-  bool usable = false;
-  double ns_per_tick = 0;
-  uint64_t tick0 = 0;
-  int64_t ns0 = 0;
-};
-
 bool cpu_has_invariant_tsc() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
@@ -37,42 +30,42 @@ bool cpu_has_invariant_tsc() {
   return false;
 }
 
-TscClock calibrate() {
-  TscClock c;
+// Measures the TSC's rate against steady_clock (~5 ms) and publishes it in g_tsc, or marks
+// steady_clock as the clock to read.
+bool calibrate() {
+  internal::TscClock& c = internal::g_tsc;
 #if defined(__x86_64__)
-  if (!cpu_has_invariant_tsc()) return c;
-  // ~5 ms against steady_clock at first use: enough for 0.1 % on the rate.
-  int64_t ns_start = steady_ns();
-  uint64_t tick_start = __rdtsc();
-  int64_t ns_end = ns_start;
-  while (ns_end - ns_start < 5'000'000) ns_end = steady_ns();
-  uint64_t tick_end = __rdtsc();
-  if (tick_end <= tick_start) return c;
-  c.ns_per_tick = static_cast<double>(ns_end - ns_start) / static_cast<double>(tick_end - tick_start);
-  c.tick0 = tick_end;
-  c.ns0 = ns_end;
-  c.usable = true;
+  if (cpu_has_invariant_tsc()) {
+    // ~5 ms against steady_clock at first use: enough for 0.1 % on the rate.
+    int64_t ns_start = steady_ns();
+    uint64_t tick_start = __rdtsc();
+    int64_t ns_end = ns_start;
+    while (ns_end - ns_start < 5'000'000) ns_end = steady_ns();
+    uint64_t tick_end = __rdtsc();
+    if (tick_end > tick_start) {
+      c.ns_per_tick = static_cast<double>(ns_end - ns_start) / static_cast<double>(tick_end - tick_start);
+      c.tick0 = tick_end;
+      c.ns0 = ns_end;
+      c.state.store(1, std::memory_order_release);
+      return true;
+    }
+  }
 #endif
-  return c;
-}
-
-const TscClock& tsc() {
-  static const TscClock clock = calibrate();
-  return clock;
+  c.state.store(2, std::memory_order_release);
+  return false;
 }
 
 }  // namespace
 
-int64_t monotonic_ns() {
-#if defined(__x86_64__)
-  const TscClock& c = tsc();
-  if (c.usable) {
-    auto ticks = static_cast<int64_t>(__rdtsc() - c.tick0);
-    return c.ns0 + static_cast<int64_t>(static_cast<double>(ticks) * c.ns_per_tick);
-  }
-#endif
+namespace internal {
+
+int64_t monotonic_ns_slow() {
+  static const bool tsc = calibrate();  // once, whichever thread comes first
+  if (tsc) return monotonic_ns();
   return steady_ns();
 }
+
+}  // namespace internal
 
 int64_t thread_cpu_ns() {
   timespec ts{};

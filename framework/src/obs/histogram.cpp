@@ -1,19 +1,8 @@
 #include "obs/histogram.h"
 
 #include <algorithm>
-#include <bit>
 
 namespace aiw::obs {
-
-int Histogram::bucket_of(int64_t ns) {
-  const uint64_t min_value = uint64_t{1} << kMinExp;
-  uint64_t v = static_cast<uint64_t>(std::max<int64_t>(ns, 0));
-  if (v < min_value) v = min_value;
-  int exp = std::bit_width(v) - 1;  // floor(log2 v)
-  if (exp > kMaxExp) return kBuckets - 1;
-  int sub = static_cast<int>((v >> (exp - kSubBits)) & (kSub - 1));
-  return (exp - kMinExp) * kSub + sub;
-}
 
 int64_t Histogram::upper_bound_of(int bucket) {
   int exp = bucket / kSub + kMinExp;
@@ -21,13 +10,6 @@ int64_t Histogram::upper_bound_of(int bucket) {
   uint64_t base = uint64_t{1} << exp;
   uint64_t step = base >> kSubBits;
   return static_cast<int64_t>(base + step * static_cast<uint64_t>(sub + 1));
-}
-
-void Histogram::record_ns(int64_t nanoseconds) {
-  int index = this_thread_shard();
-  Shard& shard = shards_[index];
-  add_to_shard(shard.buckets[bucket_of(nanoseconds)], 1, index);
-  add_to_shard(shard.sum_ns, static_cast<uint64_t>(std::max<int64_t>(nanoseconds, 0)), index);
 }
 
 uint64_t Histogram::bucket_total(int bucket) const {

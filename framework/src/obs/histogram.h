@@ -9,6 +9,7 @@
 
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 
 namespace aiw::obs {
@@ -21,7 +22,15 @@ class Histogram {
   static constexpr int kMaxExp = 40;
   static constexpr int kBuckets = (kMaxExp - kMinExp + 1) * kSub;
 
-  void record_ns(int64_t nanoseconds);
+  // Inline: it runs on every stage of every job, where a call and its shard lookup were
+  // ~60 instructions of a stage's ~500.
+  void record_ns(int64_t nanoseconds) { record_ns_in(this_thread_shard(), nanoseconds); }
+  // The same, for a caller that already looked up this thread's shard.
+  void record_ns_in(int shard, int64_t nanoseconds) {
+    Shard& s = shards_[static_cast<size_t>(shard)];
+    add_to_shard(s.buckets[static_cast<size_t>(bucket_of(nanoseconds))], 1, shard);
+    add_to_shard(s.sum_ns, static_cast<uint64_t>(nanoseconds > 0 ? nanoseconds : 0), shard);
+  }
   uint64_t count() const;
   // Sum of all recorded values, in nanoseconds.
   uint64_t sum_ns() const;
@@ -31,7 +40,14 @@ class Histogram {
   int64_t quantile_ns(double q) const;
 
  private:
-  static int bucket_of(int64_t ns);
+  static int bucket_of(int64_t ns) {
+    constexpr uint64_t kMinValue = uint64_t{1} << kMinExp;
+    uint64_t v = ns > static_cast<int64_t>(kMinValue) ? static_cast<uint64_t>(ns) : kMinValue;
+    int exp = std::bit_width(v) - 1;  // floor(log2 v)
+    if (exp > kMaxExp) return kBuckets - 1;
+    int sub = static_cast<int>((v >> (exp - kSubBits)) & (kSub - 1));
+    return (exp - kMinExp) * kSub + sub;
+  }
   static int64_t upper_bound_of(int bucket);
   uint64_t bucket_total(int bucket) const;
 
