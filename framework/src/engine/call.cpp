@@ -91,18 +91,12 @@ void erase_op(aiw_call* call, uint64_t token) {
   if (it != ops.end()) ops.erase(it);
 }
 
-}  // namespace
-
-bool end_call(aiw_call* call, CallOutcome&& outcome) {
-  int expected = aiw_call::kOpen;
-  int next = outcome.from_plugin ? aiw_call::kEndedByPlugin : aiw_call::kEndedByHost;
-  if (!call->state.compare_exchange_strong(expected, next)) {
-    log_second_end(call, expected, outcome);
-    return false;
-  }
+// Cancels the timeout and every HTTP exchange and timer of a call that just ended. Out of
+// line: a call that started nothing (the common CPU case) never comes here.
+[[gnu::noinline]] void abort_pending(aiw_call* call) {
   std::vector<aiw_call::PendingOp> ops;
   net::IoLoop::TimerId timeout = 0;
-  if (call->has_pending.load()) {
+  {
     std::lock_guard lock(call->mu);
     ops.swap(call->ops);
     timeout = call->timeout_timer;
@@ -122,6 +116,18 @@ bool end_call(aiw_call* call, CallOutcome&& outcome) {
       });
     }
   }
+}
+
+}  // namespace
+
+bool end_call(aiw_call* call, CallOutcome&& outcome) {
+  int expected = aiw_call::kOpen;
+  int next = outcome.from_plugin ? aiw_call::kEndedByPlugin : aiw_call::kEndedByHost;
+  if (!call->state.compare_exchange_strong(expected, next)) {
+    log_second_end(call, expected, outcome);
+    return false;
+  }
+  if (call->has_pending.load()) abort_pending(call);
   call->node->on_call_end(call, std::move(outcome));
   call->release();  // the "until ended" reference
   return true;

@@ -55,6 +55,12 @@ int64_t jittered(int64_t delay_ms) {
   return static_cast<int64_t>(static_cast<double>(delay_ms) * factor(rng));
 }
 
+// A stage's end as a progress report, when the job asked for reports (most do not): the
+// check inline, so that the others pay no call per stage.
+inline void report_progress(EngineCore& core, Job* job, size_t stage_index) {
+  if (job->request().on_progress) core.stage_finished(job, stage_index);
+}
+
 }  // namespace
 
 StageNode::StageNode(EngineCore& core, size_t index, plugin::StageInstance instance)
@@ -103,7 +109,7 @@ void StageNode::run(Job* job, Ports& ports, int64_t now) {
   if (job->ended_early()) {
     st.status = StageStatus::kSkipped;
     metrics().skipped.add();
-    core_.stage_finished(job, index_);
+    report_progress(core_, job, index_);
     pass_on(job, &ports);
     return;
   }
@@ -118,7 +124,7 @@ void StageNode::run(Job* job, Ports& ports, int64_t now) {
     bad.error_kind = ErrorKind::kPermanent;
     bad.message = "cannot resolve its parameters: " + error;
     record_failure(job, bad);
-    core_.stage_finished(job, index_);
+    report_progress(core_, job, index_);
     pass_on(job, &ports);
     return;
   }
@@ -204,7 +210,8 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports, int64_
   call->release();
 }
 
-void StageNode::hand_off(aiw_call* call, bool pass) {
+// Inline into on_call_end, its one caller on the hot path.
+[[gnu::always_inline]] inline void StageNode::hand_off(aiw_call* call, bool pass) {
   int ended = pass ? aiw_call::kEndedPassOn : aiw_call::kEndedHold;
   if (call == t_invoking) {  // ended inside invoke() on this thread: the body finishes the job
     call->handoff.store(ended, std::memory_order_relaxed);
@@ -258,7 +265,7 @@ void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
     record_failure(job, outcome);
   }
   st.end_ns = end;
-  core_.stage_finished(job, index_);
+  report_progress(core_, job, index_);
   hand_off(call, true);
 }
 
