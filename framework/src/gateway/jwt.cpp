@@ -2,9 +2,11 @@
 #include "gateway/jwt.h"
 
 #include <aiw/json.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <array>
 #include <optional>
@@ -21,8 +23,55 @@ JwtResult fail(JwtErrorKind kind, std::string message) {
   return JwtResult(kind, std::move(message));
 }
 
+// OpenSSL 3's one-shot HMAC() looks "HMAC" and "SHA256" up in its provider tables and derives
+// the key's inner and outer pads on every call: ~8 us a token, 7 % of the gateway's CPU at
+// 3,000 requests/s. So each thread keeps a context keyed once per secret; initialising it again
+// without a key starts a new MAC from the pads already derived.
+class KeyedHmac {
+ public:
+  ~KeyedHmac() {
+    EVP_MAC_CTX_free(ctx_);
+    OPENSSL_cleanse(key_.data(), key_.size());
+  }
+  bool mac(std::string_view key, std::string_view data, unsigned char* out) {
+    if (!ready(key)) return false;
+    size_t size = 0;
+    return EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
+           EVP_MAC_final(ctx_, out, &size, kSha256Size) == 1 && size == kSha256Size;
+  }
+
+ private:
+  bool ready(std::string_view key) {
+    if (ctx_ != nullptr && key_ == key) return EVP_MAC_init(ctx_, nullptr, 0, nullptr) == 1;
+    static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);  // shared, never freed
+    EVP_MAC_CTX_free(ctx_);
+    OPENSSL_cleanse(key_.data(), key_.size());
+    key_.clear();
+    ctx_ = hmac != nullptr ? EVP_MAC_CTX_new(hmac) : nullptr;
+    if (ctx_ == nullptr) return false;
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                           OSSL_PARAM_construct_end()};
+    static const unsigned char kEmpty = 0;  // a null key would mean "keep the current key"
+    const unsigned char* bytes = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+    if (EVP_MAC_init(ctx_, bytes, key.size(), params) != 1) {
+      EVP_MAC_CTX_free(ctx_);
+      ctx_ = nullptr;
+      return false;
+    }
+    key_.assign(key);
+    return true;
+  }
+
+  EVP_MAC_CTX* ctx_ = nullptr;
+  std::string key_;  // the key ctx_ holds
+};
+
 std::array<unsigned char, kSha256Size> hmac_sha256(std::string_view key, std::string_view data) {
   std::array<unsigned char, kSha256Size> mac{};
+  thread_local KeyedHmac keyed;
+  if (keyed.mac(key, data, mac.data())) return mac;
+  // Not expected; the one-shot call is slower but needs no state.
   unsigned int size = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), &size);
