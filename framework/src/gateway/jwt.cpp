@@ -13,6 +13,7 @@
 
 #include "gateway/base64url.h"
 #include "gateway/jwt_claims.h"
+#include "json/scratch_json.h"
 
 namespace aiw::gateway {
 namespace {
@@ -164,7 +165,8 @@ JwtResult verify_supabase_jwt(std::string_view token, const JwtConfig& config,
   std::string_view payload_part = token.substr(first + 1, second - first - 1);
   std::string_view signature_part = token.substr(second + 1);
 
-  Json header;
+  json::ScratchJson header_doc;
+  Json& header = header_doc.doc();
   if (!decode_json_object(header_part, header)) {
     return fail(JwtErrorKind::kMalformed,
                 "the access token's header is not base64url-encoded JSON object text");
@@ -188,7 +190,8 @@ JwtResult verify_supabase_jwt(std::string_view token, const JwtConfig& config,
 
   // Only now, with the signature good, is the payload trusted enough to read.
   std::optional<std::string> payload_text = base64url_decode(payload_part);
-  Json payload;
+  json::ScratchJson payload_doc;
+  Json& payload = payload_doc.doc();
   if (!payload_text || !parse_json(*payload_text, payload) || !payload.IsObject()) {
     return fail(JwtErrorKind::kMalformed,
                 "the access token's payload is not base64url-encoded JSON object text");
