@@ -53,11 +53,15 @@ Enqueuer::~Enqueuer() {
 }
 
 void Enqueuer::submit(EnqueueRequest request, Callback done) {
+  bool was_empty;
   {
     std::lock_guard lock(mu_);
+    was_empty = pending_.empty();
     pending_.push_back({std::move(request), std::move(done)});
   }
-  cv_.notify_one();
+  // The writer woken for the first request takes all that wait by the time it runs (and wakes
+  // another when it leaves some): a wake-up per request would only cost a futex call each.
+  if (was_empty) cv_.notify_one();
 }
 
 void Enqueuer::run() {
@@ -80,6 +84,7 @@ void Enqueuer::run() {
       size_t n = std::min(pending_.size(), kMaxBatch);
       batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.begin() + n));
       pending_.erase(pending_.begin(), pending_.begin() + n);
+      if (!pending_.empty()) cv_.notify_one();  // more than a batch waits: the other writer too
     }
     std::vector<EnqueueResult> results(batch.size());
     std::vector<std::string> pending_types;  // of the accepted jobs, for the workers' wake-up

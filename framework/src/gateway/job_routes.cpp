@@ -12,6 +12,7 @@
 #include "gateway/jwt_claims.h"
 #include "gateway/reply.h"
 #include "gateway/sql.h"
+#include "json/scratch_json.h"
 
 namespace aiw::gateway {
 namespace {
@@ -37,7 +38,8 @@ std::optional<NewJobRequest> parse_new_job(Gateway::Impl& g, const net::ServerRe
     reply.error(415, "unsupported_media_type", "send the job as JSON with Content-Type: application/json");
     return std::nullopt;
   }
-  Json body;
+  json::ScratchJson body_doc;
+  Json& body = body_doc.doc();
   if (!parse_json(req.body, body) || !body.IsObject()) {
     reply.error(400, "invalid_json", "the body must be a JSON object like {\"type\": \"sofia_image\", \"input\": {...}}");
     return std::nullopt;

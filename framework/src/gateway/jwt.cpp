@@ -2,15 +2,18 @@
 #include "gateway/jwt.h"
 
 #include <aiw/json.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <array>
 #include <optional>
 
 #include "gateway/base64url.h"
 #include "gateway/jwt_claims.h"
+#include "json/scratch_json.h"
 
 namespace aiw::gateway {
 namespace {
@@ -21,8 +24,55 @@ JwtResult fail(JwtErrorKind kind, std::string message) {
   return JwtResult(kind, std::move(message));
 }
 
+// OpenSSL 3's one-shot HMAC() looks "HMAC" and "SHA256" up in its provider tables and derives
+// the key's inner and outer pads on every call: ~8 us a token, 7 % of the gateway's CPU at
+// 3,000 requests/s. So each thread keeps a context keyed once per secret; initialising it again
+// without a key starts a new MAC from the pads already derived.
+class KeyedHmac {
+ public:
+  ~KeyedHmac() {
+    EVP_MAC_CTX_free(ctx_);
+    OPENSSL_cleanse(key_.data(), key_.size());
+  }
+  bool mac(std::string_view key, std::string_view data, unsigned char* out) {
+    if (!ready(key)) return false;
+    size_t size = 0;
+    return EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
+           EVP_MAC_final(ctx_, out, &size, kSha256Size) == 1 && size == kSha256Size;
+  }
+
+ private:
+  bool ready(std::string_view key) {
+    if (ctx_ != nullptr && key_ == key) return EVP_MAC_init(ctx_, nullptr, 0, nullptr) == 1;
+    static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);  // shared, never freed
+    EVP_MAC_CTX_free(ctx_);
+    OPENSSL_cleanse(key_.data(), key_.size());
+    key_.clear();
+    ctx_ = hmac != nullptr ? EVP_MAC_CTX_new(hmac) : nullptr;
+    if (ctx_ == nullptr) return false;
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                           OSSL_PARAM_construct_end()};
+    static const unsigned char kEmpty = 0;  // a null key would mean "keep the current key"
+    const unsigned char* bytes = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+    if (EVP_MAC_init(ctx_, bytes, key.size(), params) != 1) {
+      EVP_MAC_CTX_free(ctx_);
+      ctx_ = nullptr;
+      return false;
+    }
+    key_.assign(key);
+    return true;
+  }
+
+  EVP_MAC_CTX* ctx_ = nullptr;
+  std::string key_;  // the key ctx_ holds
+};
+
 std::array<unsigned char, kSha256Size> hmac_sha256(std::string_view key, std::string_view data) {
   std::array<unsigned char, kSha256Size> mac{};
+  thread_local KeyedHmac keyed;
+  if (keyed.mac(key, data, mac.data())) return mac;
+  // Not expected; the one-shot call is slower but needs no state.
   unsigned int size = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), &size);
@@ -115,7 +165,8 @@ JwtResult verify_supabase_jwt(std::string_view token, const JwtConfig& config,
   std::string_view payload_part = token.substr(first + 1, second - first - 1);
   std::string_view signature_part = token.substr(second + 1);
 
-  Json header;
+  json::ScratchJson header_doc;
+  Json& header = header_doc.doc();
   if (!decode_json_object(header_part, header)) {
     return fail(JwtErrorKind::kMalformed,
                 "the access token's header is not base64url-encoded JSON object text");
@@ -139,7 +190,8 @@ JwtResult verify_supabase_jwt(std::string_view token, const JwtConfig& config,
 
   // Only now, with the signature good, is the payload trusted enough to read.
   std::optional<std::string> payload_text = base64url_decode(payload_part);
-  Json payload;
+  json::ScratchJson payload_doc;
+  Json& payload = payload_doc.doc();
   if (!payload_text || !parse_json(*payload_text, payload) || !payload.IsObject()) {
     return fail(JwtErrorKind::kMalformed,
                 "the access token's payload is not base64url-encoded JSON object text");

@@ -5,6 +5,7 @@
 #include "net/http_connection.h"
 
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/read.hpp>
 
 #include "net/http_text.h"
@@ -32,6 +33,8 @@ Connection::Connection(tcp::socket socket, Strand strand, std::shared_ptr<Server
   error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
   if (!ec) remote_address_ = endpoint.address().to_string();
+  // For write_response's first, synchronous attempt (asynchronous operations are unaffected).
+  non_blocking_ = !socket_.non_blocking(true, ec);
 }
 
 Connection::~Connection() {
@@ -64,6 +67,13 @@ void Connection::read_header(bool arm_timer) {
   parser_->header_limit(static_cast<uint32_t>(core_->options.max_header_bytes));
   parser_->body_limit(core_->options.max_body_bytes);
   if (arm_timer) arm(core_->options.header_timeout);
+  if (buffer_.size() > 0) {
+    // The usual case on a keep-alive connection: the whole header came with the read that
+    // woke us. Parsed here, it costs no round trip through the I/O loop (Beast's read posts its
+    // completion when it did no I/O).
+    error_code ec = parse_buffered(true);
+    if (ec != http::error::need_more) return on_header(ec);
+  }
   http::async_read_header(
       socket_, buffer_, *parser_,
       [self = shared_from_this()](error_code ec, size_t) { self->on_header(ec); });
@@ -94,11 +104,29 @@ void Connection::on_header(error_code ec) {
 
 void Connection::read_body() {
   arm(core_->options.body_timeout);
+  if (buffer_.size() > 0) {  // as in read_header: usually the body came with the header
+    error_code ec = parse_buffered(false);
+    if (ec != http::error::need_more) {
+      if (ec) return on_read_error(ec);
+      return dispatch();
+    }
+  }
   http::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, size_t) {
     if (self->closed_) return;
     if (ec) return self->on_read_error(ec);
     self->dispatch();
   });
+}
+
+error_code Connection::parse_buffered(bool header_only) {
+  error_code ec;
+  while (!(header_only ? parser_->is_header_done() : parser_->is_done())) {
+    if (buffer_.size() == 0) return http::error::need_more;
+    size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec) return ec;  // need_more too: an incomplete header is left in buffer_
+  }
+  return ec;
 }
 
 void Connection::on_read_error(error_code ec) {
@@ -189,15 +217,45 @@ void Connection::write_response(ServerResponse response) {
   // HEAD gets GET's Content-Length but no body.
   if (body_allowed && !head_request_) buffers[1] = asio::buffer(response_.body);
   state_ = State::kWriting;
+  // Most answers fit the socket's send buffer: written here at once (the socket does not
+  // block), they skip the trip through the I/O loop that an asynchronous write's completion
+  // costs. What does not fit goes out asynchronously, under the write timeout.
+  size_t sent = 0;
+  if (non_blocking_) {
+    error_code ec;
+    sent = socket_.write_some(buffers, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      sent = 0;
+    } else if (ec) {
+      response_ = ServerResponse{};
+      return close_socket();
+    } else if (sent == asio::buffer_size(buffers)) {
+      return on_written(status, true);
+    }
+  }
+  beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
+  rest.consume(sent);
   arm(core_->options.write_timeout);
-  asio::async_write(socket_, buffers, [self = shared_from_this(), status](error_code ec, size_t) {
-    self->response_ = ServerResponse{};  // an idle connection holds no body
-    if (ec || self->closed_) return self->close_socket();
-    self->disarm();
-    self->core_->count_response(status);
-    if (!self->keep_alive_) return self->linger_close();
-    self->read_next();
+  asio::async_write(socket_, rest, [self = shared_from_this(), status](error_code ec, size_t) {
+    if (ec || self->closed_) {
+      self->response_ = ServerResponse{};
+      return self->close_socket();
+    }
+    self->on_written(status, false);
   });
+}
+
+void Connection::on_written(int status, bool at_once) {
+  response_ = ServerResponse{};  // an idle connection holds no body
+  disarm();
+  core_->count_response(status);
+  if (!keep_alive_) return linger_close();
+  if (at_once && buffer_.size() > 0) {
+    // A pipelined request is waiting, and it may be answered at once too: through the loop,
+    // so that a client's many pipelined requests cannot nest these calls without bound.
+    return core_->post(strand_, [self = shared_from_this()] { self->read_next(); });
+  }
+  read_next();
 }
 
 void Connection::reply_error(int status, std::string_view code, std::string message) {

@@ -113,11 +113,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_header(bool arm_timer);
   void on_header(error_code ec);
   void read_body();
+  // Parses what buffer_ holds, up to the header's end or the message's, without I/O:
+  // http::error::need_more when it runs out first (then Beast's async read carries on).
+  error_code parse_buffered(bool header_only);
   void on_read_error(error_code ec);
   void dispatch();
   void handle_unrouted(const Router::Match& match);
   void on_deliver(uint64_t seq, ServerResponse response);
   void write_response(ServerResponse response);
+  void on_written(int status, bool at_once);  // at_once: written within write_response
   void reply_error(int status, std::string_view code, std::string message);
   void linger_close();
   void drain();
@@ -148,6 +152,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::time_point deadline_ = Clock::time_point::max();
   uint64_t wait_generation_ = 0;
   bool waiting_ = false;
+  bool non_blocking_ = false;  // the socket is: write_response tries a write at once
 
   State state_ = State::kReading;
   bool closed_ = false;
