@@ -129,7 +129,7 @@ bool end_call(aiw_call* call, CallOutcome&& outcome) {
   }
   if (call->has_pending.load()) abort_pending(call);
   call->node->on_call_end(call, std::move(outcome));
-  if (!call->end_ref_kept) call->release();  // the "until ended" reference
+  call->release();  // the "until ended" reference
   return true;
 }
 

@@ -89,10 +89,6 @@ struct aiw_call {
   // invoke() returned (no cross-thread hand-off, no enqueue), else the completion path.
   enum Handoff { kInBody = 0, kBodyReturned = 1, kEndedPassOn = 2, kEndedHold = 3 };
   std::atomic<int> handoff{kInBody};
-  // Set when the call ended inside invoke() on the invoking thread: end_call then leaves its
-  // "not yet ended" reference for the body to drop, which, finding the call held by nobody
-  // else, destroys it without a locked decrement. Written and read by that thread only.
-  bool end_ref_kept = false;
 };
 
 namespace aiw::engine {

@@ -139,7 +139,7 @@ void EngineCore::finalize(Job* job, int64_t now) {
   // Moved when nothing else can read the job's id any more (late callbacks log it), else copied.
   if (job->sole_reference()) result.id = std::move(job->mutable_request().id);
   else result.id = job->request().id;
-  job->release_likely_last();  // the graph's reference
+  job->release();  // the graph's reference
   if (on_done) {
     try {
       on_done(std::move(result));

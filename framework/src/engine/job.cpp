@@ -104,12 +104,6 @@ void Job::fail(JobResult::Status status, ErrorKind kind, std::string error, std:
 
 Job::Ending Job::finish() {
   Ending e;
-  // The caller's reference the only one left: nothing can fail the job any more (that takes a
-  // reference: a handle, the deadline timer, a call), so no locked compare-and-swap is needed.
-  if (refs_.load(std::memory_order_acquire) == 1 && end_.load(std::memory_order_acquire) == kRunning) {
-    end_.store(kFinished, std::memory_order_relaxed);
-    return e;
-  }
   int running = kRunning;
   if (end_.compare_exchange_strong(running, kFinished, std::memory_order_acq_rel)) return e;
   std::lock_guard lock(mu_);

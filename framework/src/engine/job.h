@@ -63,12 +63,6 @@ class Job {
   void release() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
   }
-  // release() for a holder that may well be the last: then nobody else can take a reference
-  // (that needs one already), so the job goes without a locked decrement.
-  void release_likely_last() {
-    if (refs_.load(std::memory_order_acquire) == 1) destroy();
-    else release();
-  }
 
   EngineCore* core() const { return core_; }
   const JobRequest& request() const { return request_; }

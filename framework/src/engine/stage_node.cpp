@@ -173,19 +173,13 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports, int64_
   // the hold must start before the hand-off is published (else a fast completion could drop
   // the count to zero under a waiter). A call that already ended needs neither.
   int handoff = call->handoff.load();
-  // Ended inside invoke() and only this body still holds it (the common, synchronous case):
-  // it ends its life here, before the job moves on, and never needed a hold on its job. When
-  // it ended on this thread, its end left the "until ended" reference to this body: then two
-  // references, that one and the body's, mean nobody else holds it.
-  const int alone = call->end_ref_kept ? 2 : 1;
-  if (handoff != aiw_call::kInBody && call->refs.load(std::memory_order_acquire) == alone) {
+  if (handoff != aiw_call::kInBody && call->refs.load(std::memory_order_acquire) == 1) {
+    // Ended inside invoke() and only this body still holds it (the common, synchronous case):
+    // it ends its life here, before the job moves on, and never needed a hold on its job.
     call->destroy();
     if (handoff == aiw_call::kEndedPassOn) pass_on(job, &ports);
     return;
   }
-  // Held elsewhere too (an HTTP callback still to run): drop the end's reference now; the
-  // body's own keeps the count above zero.
-  if (call->end_ref_kept) call->refs.fetch_sub(1, std::memory_order_acq_rel);
   call->hold_job();  // from here it may outlive this body and the job's stay in the graph
   bool held = false;
   if (handoff == aiw_call::kInBody) {
@@ -221,7 +215,6 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports, int64_
   int ended = pass ? aiw_call::kEndedPassOn : aiw_call::kEndedHold;
   if (call == t_invoking) {  // ended inside invoke() on this thread: the body finishes the job
     call->handoff.store(ended, std::memory_order_relaxed);
-    call->end_ref_kept = true;  // and drops the end's reference (see invoke())
     return;
   }
   int previous = call->handoff.exchange(ended);
