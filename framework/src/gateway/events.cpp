@@ -15,6 +15,7 @@
 #include "obs/log.h"
 #include "queue/db.h"
 #include "queue/job_store.h"
+#include "queue/notifications.h"
 #include "queue/pg_text.h"
 #include "queue/session.h"
 
@@ -168,7 +169,6 @@ void EventHub::run() {
         std::lock_guard lock(mu_);
         for (const auto& [id, subs] : subscribers_) changed.insert(id);
       }
-      pollfd fds[2] = {{conn->sock(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
       bool recheck = false;
       {
         std::lock_guard lock(mu_);
@@ -177,11 +177,16 @@ void EventHub::run() {
       if (changed.empty() && !recheck) {
         auto until_reread = std::chrono::duration_cast<std::chrono::milliseconds>(
             next_reread - std::chrono::steady_clock::now());
-        poll(fds, 2, static_cast<int>(std::clamp<int64_t>(until_reread.count(), 0, 1000)));
+        // Returns at once for a notification that came in with the last query's answer (the
+        // events of a statement waited for the next statement's before, ~700 ms in the bench).
+        queue::wait_for_notifications(*conn, wake_fd_,
+                                      std::clamp(until_reread, std::chrono::milliseconds(0),
+                                                 std::chrono::milliseconds(1000)));
+      } else {
+        conn->get_notifs();
       }
       uint64_t wakes = 0;
       [[maybe_unused]] ssize_t drained = read(wake_fd_, &wakes, sizeof wakes);  // nonblocking
-      conn->get_notifs();
       std::vector<std::string> wanted;
       {
         std::lock_guard lock(mu_);

@@ -12,6 +12,7 @@
 #include "obs/log.h"
 #include "queue/cache_key.h"
 #include "queue/db.h"
+#include "queue/notifications.h"
 #include "queue/session.h"
 
 namespace aiw::worker {
@@ -114,10 +115,9 @@ void Dispatcher::run() {
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_poll - std::chrono::steady_clock::now());
       if (int64_t due = state_.next_wake_ns.load(); due != 0)
         wait = std::min(wait, std::chrono::milliseconds((due - obs::monotonic_ns()) / 1000000 + 1));
-      pollfd fds[2] = {{c->conn->sock(), POLLIN, 0}, {state_.wake.fd(), POLLIN, 0}};
-      poll(fds, 2, static_cast<int>(std::max<int64_t>(0, wait.count())));
-      if (fds[1].revents & POLLIN) state_.wake.drain();
-      c->conn->get_notifs();
+      // A notification that came in with the claim's answer is processed here at once (its
+      // receiver asks for a claim); poll() alone would sleep through it until the next poll.
+      if (queue::wait_for_notifications(*c->conn, state_.wake.fd(), wait).woken) state_.wake.drain();
     } catch (const std::exception& e) {
       if (!queue::is_connection_lost(e))
         obs::log(obs::LogLevel::kError, "claiming jobs failed", {{"error", e.what()}});
