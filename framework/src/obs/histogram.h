@@ -24,9 +24,8 @@ class Histogram {
 
   // Inline: it runs on every stage of every job, where a call and its shard lookup were
   // ~60 instructions of a stage's ~500.
-  void record_ns(int64_t nanoseconds) { record_ns_in(this_thread_shard(), nanoseconds); }
-  // The same, for a caller that already looked up this thread's shard.
-  void record_ns_in(int shard, int64_t nanoseconds) {
+  void record_ns(int64_t nanoseconds) {
+    const int shard = this_thread_shard();
     Shard& s = shards_[static_cast<size_t>(shard)];
     add_to_shard(s.buckets[static_cast<size_t>(bucket_of(nanoseconds))], 1, shard);
     add_to_shard(s.sum_ns, static_cast<uint64_t>(nanoseconds > 0 ? nanoseconds : 0), shard);
