@@ -20,14 +20,15 @@ void aiw_call::hold_job() {
   holds_job = true;
 }
 
-void aiw_call::destroy() {
-  aiw::engine::Job* owner = holds_job ? job : nullptr;
-  if (embedded) {
-    this->~aiw_call();
-  } else {
-    delete this;
-  }
-  if (owner) owner->release();
+void aiw_call::release_job(aiw::engine::Job* job) { job->release(); }
+
+aiw_call::Pending& aiw_call::pending_state() {
+  Pending* current = pending.load(std::memory_order_acquire);
+  if (current != nullptr) return *current;
+  auto* made = new Pending;
+  if (pending.compare_exchange_strong(current, made)) return *made;  // seq_cst: see ended()
+  delete made;  // another thread made it first
+  return *current;
 }
 
 namespace aiw::engine {
@@ -75,18 +76,19 @@ void log_second_end(aiw_call* call, int previous_state, const CallOutcome& outco
 
 // Takes what a callback the loop will run for this call needs (a reference to the call and a
 // hold on the graph, released by release_after_callback) and marks the call as having pending
-// work. Call with call->mu held. True when the call has already ended: the caller then answers
+// work. Call with the call's pending lock held (pending_state() published the state before it
+// was locked). True when the call has already ended: the caller then answers
 // "cancelled" at once instead of starting anything.
 bool begin_op(aiw_call* call) {
-  call->has_pending.store(true);
   call->retain();
   graph_of(call).reserve_wait();
   return call->ended();
 }
 
 void erase_op(aiw_call* call, uint64_t token) {
-  std::lock_guard lock(call->mu);
-  auto& ops = call->ops;
+  aiw_call::Pending& pending = *call->pending.load(std::memory_order_acquire);
+  std::lock_guard lock(pending.mu);
+  auto& ops = pending.ops;
   auto it = std::find_if(ops.begin(), ops.end(), [&](const auto& op) { return op.token == token; });
   if (it != ops.end()) ops.erase(it);
 }
@@ -97,10 +99,11 @@ void erase_op(aiw_call* call, uint64_t token) {
   std::vector<aiw_call::PendingOp> ops;
   net::IoLoop::TimerId timeout = 0;
   {
-    std::lock_guard lock(call->mu);
-    ops.swap(call->ops);
-    timeout = call->timeout_timer;
-    call->timeout_timer = 0;
+    aiw_call::Pending& pending = *call->pending.load(std::memory_order_acquire);
+    std::lock_guard lock(pending.mu);
+    ops.swap(pending.ops);
+    timeout = pending.timeout_timer;
+    pending.timeout_timer = 0;
   }
   net::IoLoop& loop = loop_of(call);
   if (timeout != 0 && loop.cancel_timer(timeout)) release_after_callback(call);  // the timer's
@@ -127,7 +130,7 @@ bool end_call(aiw_call* call, CallOutcome&& outcome) {
     log_second_end(call, expected, outcome);
     return false;
   }
-  if (call->has_pending.load()) abort_pending(call);
+  if (call->pending.load() != nullptr) abort_pending(call);  // seq_cst: see pending_state()
   call->node->on_call_end(call, std::move(outcome));
   call->release();  // the "until ended" reference
   return true;
@@ -135,17 +138,18 @@ bool end_call(aiw_call* call, CallOutcome&& outcome) {
 
 void arm_call_timeout(aiw_call* call) {
   if (call->deadline_ns == 0) return;
-  std::lock_guard lock(call->mu);
-  call->has_pending.store(true);
+  aiw_call::Pending& pending = call->pending_state();
+  std::lock_guard lock(pending.mu);
   if (call->ended()) return;
   call->retain();
   graph_of(call).reserve_wait();
   auto delay = std::chrono::nanoseconds(std::max<int64_t>(0, call->deadline_ns - now_ns()));
-  call->timeout_timer = loop_of(call).add_timer(
+  pending.timeout_timer = loop_of(call).add_timer(
       std::chrono::ceil<std::chrono::milliseconds>(delay), [call] {
         {
-          std::lock_guard inner(call->mu);
-          call->timeout_timer = 0;
+          aiw_call::Pending& state = *call->pending.load(std::memory_order_acquire);
+          std::lock_guard inner(state.mu);
+          state.timeout_timer = 0;
         }
         CallOutcome timeout;
         timeout.kind = CallOutcome::Kind::kError;
@@ -194,8 +198,9 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
 
   net::IoLoop& loop = loop_of(call);
   uint64_t token = 0;
+  aiw_call::Pending& pending = call->pending_state();
   {
-    std::lock_guard lock(call->mu);
+    std::lock_guard lock(pending.mu);
     if (begin_op(call)) {
       loop.post([call, cb, user] {
         aiw_http_response resp{};
@@ -210,8 +215,8 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
       });
       return;
     }
-    token = ++call->next_token;
-    call->ops.push_back({true, 0, token, nullptr, user});  // its id comes once it started
+    token = ++pending.next_token;
+    pending.ops.push_back({true, 0, token, nullptr, user});  // its id comes once it started
   }
   // Started without holding the call's lock: the loop may answer at once (after stop()).
   uint64_t id = loop.http(std::move(r), [call, cb, user, token](net::HttpResponse&& response) {
@@ -236,8 +241,8 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
   });
   bool abort_now = false;
   {
-    std::lock_guard lock(call->mu);
-    auto& ops = call->ops;
+    std::lock_guard lock(pending.mu);
+    auto& ops = pending.ops;
     auto it = std::find_if(ops.begin(), ops.end(), [&](const auto& op) { return op.token == token; });
     if (it != ops.end()) it->id = id;
     else abort_now = call->ended();  // the call ended while the request was starting
@@ -247,7 +252,8 @@ void call_http(aiw_call* call, const aiw_http_request* request, aiw_http_callbac
 
 void call_after(aiw_call* call, uint64_t delay_ms, aiw_timer_callback cb, void* user) {
   net::IoLoop& loop = loop_of(call);
-  std::lock_guard lock(call->mu);
+  aiw_call::Pending& pending = call->pending_state();
+  std::lock_guard lock(pending.mu);
   if (begin_op(call)) {
     loop.post([call, cb, user] {
       cb(user, call, 1);
@@ -255,13 +261,13 @@ void call_after(aiw_call* call, uint64_t delay_ms, aiw_timer_callback cb, void* 
     });
     return;
   }
-  uint64_t token = ++call->next_token;
+  uint64_t token = ++pending.next_token;
   uint64_t id = loop.add_timer(std::chrono::milliseconds(delay_ms), [call, cb, user, token] {
     erase_op(call, token);
     run_plugin_callback(call, [&] { cb(user, call, call->ended() ? 1 : 0); });
     release_after_callback(call);
   });
-  call->ops.push_back({false, id, token, cb, user});
+  pending.ops.push_back({false, id, token, cb, user});
 }
 
 }  // namespace aiw::engine

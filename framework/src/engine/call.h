@@ -48,12 +48,24 @@ struct aiw_call {
   }
   // Frees the call (or just ends its life, when it lives in its job's stage state), then lets
   // go of the job if it held it: in that order, since the job may own the call's memory.
-  void destroy();
+  // Inline: a call that ended inside invoke() (the common case) is destroyed in the stage
+  // body, where this is a few loads.
+  [[gnu::always_inline]] void destroy() {
+    aiw::engine::Job* owner = holds_job ? job : nullptr;
+    delete pending.load(std::memory_order_relaxed);  // refs reached 0: every writer is done
+    if (embedded) {
+      this->~aiw_call();
+    } else {
+      delete this;
+    }
+    if (owner) release_job(owner);
+  }
   // Makes the call keep its job alive from now on. Taken once, by the stage body, while it
   // still holds the call, before the call can outlive the body: a call that ends inside invoke()
   // with nobody else holding it lives and dies within the body, where the graph keeps the job
   // alive, and so costs its job no reference count traffic.
   void hold_job();
+  static void release_job(aiw::engine::Job* job);
 
   // The "not yet ended" reference and the invoking body's.
   std::atomic<int> refs{2};
@@ -67,7 +79,7 @@ struct aiw_call {
 
   enum State { kOpen = 0, kEndedByPlugin = 1, kEndedByHost = 2 };
   std::atomic<int> state{kOpen};
-  bool ended() const { return state.load() != kOpen; }  // seq_cst: pairs with has_pending
+  bool ended() const { return state.load() != kOpen; }  // seq_cst: pairs with pending_state()
 
   // An HTTP exchange or timer the plugin started and whose callback has not run yet.
   struct PendingOp {
@@ -77,13 +89,21 @@ struct aiw_call {
     aiw_timer_callback timer_cb;  // timers only
     void* user;
   };
-  std::mutex mu;  // guards ops, next_token and timeout_timer
-  std::vector<PendingOp> ops;
-  uint64_t next_token = 0;
-  aiw::net::IoLoop::TimerId timeout_timer = 0;
-  // Set (seq_cst) before an op or the timeout is registered, so that ending a call that never
-  // started anything (the common CPU case) takes no lock.
-  std::atomic<bool> has_pending{false};
+  // What a call that started an HTTP exchange, a timer or its timeout keeps to abort them when
+  // it ends. Made on first use: most calls (CPU stages) start none, and a call is made and
+  // destroyed on every stage of every job, where a mutex and a vector were ~40 instructions.
+  struct Pending {
+    std::mutex mu;  // guards all of it
+    std::vector<PendingOp> ops;
+    uint64_t next_token = 0;
+    aiw::net::IoLoop::TimerId timeout_timer = 0;
+  };
+  // Null until the call started something. Published (seq_cst) before the starter checks
+  // ended(), and read by end_call after it ended the call: one of the two sees the other, so
+  // that ending a call that never started anything takes no lock.
+  std::atomic<Pending*> pending{nullptr};
+  // The pending state, made on first use (safe from any thread).
+  Pending& pending_state();
 
   // Who passes the job on after the call ended: the stage body when the call ended before
   // invoke() returned (no cross-thread hand-off, no enqueue), else the completion path.
