@@ -60,10 +60,10 @@ void run_plugin_callback(aiw_call* call, Callback&& callback) {
   metrics.cpu_ns.add(static_cast<uint64_t>(obs::thread_cpu_ns() - start));
 }
 
-void log_second_end(aiw_call* call, int previous_state, const CallOutcome& outcome) {
+void log_second_end(aiw_call* call, int previous_state, bool from_plugin) {
   const std::string& stage = call->node->spec().id;
   const std::string& job = call->job->request().id;
-  if (previous_state == aiw_call::kEndedByPlugin && outcome.from_plugin) {
+  if (previous_state == aiw_call::kEndedByPlugin && from_plugin) {
     obs::log(obs::LogLevel::kWarn,
              "a stage ended its call twice; the second end was ignored (a plugin bug)",
              {{"stage", stage}, {"job", job}});
@@ -127,11 +127,23 @@ bool end_call(aiw_call* call, CallOutcome&& outcome) {
   int expected = aiw_call::kOpen;
   int next = outcome.from_plugin ? aiw_call::kEndedByPlugin : aiw_call::kEndedByHost;
   if (!call->state.compare_exchange_strong(expected, next)) {
-    log_second_end(call, expected, outcome);
+    log_second_end(call, expected, outcome.from_plugin);
     return false;
   }
   if (call->pending.load() != nullptr) abort_pending(call);  // seq_cst: see pending_state()
   call->node->on_call_end(call, std::move(outcome));
+  call->release();  // the "until ended" reference
+  return true;
+}
+
+bool complete_call(aiw_call* call, std::string_view output_json) {
+  int expected = aiw_call::kOpen;
+  if (!call->state.compare_exchange_strong(expected, aiw_call::kEndedByPlugin)) {
+    log_second_end(call, expected, true);
+    return false;
+  }
+  if (call->pending.load() != nullptr) abort_pending(call);  // seq_cst: see pending_state()
+  call->node->on_call_ok(call, output_json);
   call->release();  // the "until ended" reference
   return true;
 }

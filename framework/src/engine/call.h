@@ -116,6 +116,9 @@ namespace aiw::engine {
 // Ends the call once; returns false (and logs) when it had already ended. Taken by reference,
 // not by value: a second CallOutcome per call is measurable on a no-op stage.
 bool end_call(aiw_call* call, CallOutcome&& outcome);
+// end_call for the plugin's own success (output_json valid while it runs), without building a
+// CallOutcome: the end of nearly every call.
+bool complete_call(aiw_call* call, std::string_view output_json);
 // Arms the stage timeout / job deadline timer for a call that did not end inside invoke().
 void arm_call_timeout(aiw_call* call);
 // Plugin-facing operations behind the host API.

@@ -38,11 +38,7 @@ void host_log(aiw_log_level level, const char* message) {
 
 void host_complete(aiw_call* call, const char* output, size_t len) {
   guarded("call_complete", [&] {
-    CallOutcome o;
-    o.kind = CallOutcome::Kind::kOk;
-    o.output_json = output && len > 0 ? std::string_view(output, len) : std::string_view("null");
-    o.from_plugin = true;
-    end_call(call, std::move(o));
+    complete_call(call, output && len > 0 ? std::string_view(output, len) : std::string_view("null"));
   });
 }
 

@@ -223,48 +223,66 @@ void StageNode::invoke(Job* job, const std::string& params, Ports& ports, int64_
   core_.graph.release_wait();  // the body's hold; last: the engine may go once the graph is idle
 }
 
-void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
-  Job* job = call->job;
-  StageState& st = job->stage(index_);
+[[gnu::always_inline]] inline int64_t StageNode::note_call_end(aiw_call* call) {
   int64_t end = now_ns();
   metrics().latency.record_ns(end - call->start_ns);
   // Only a call still running after invoke() returned was counted in flight and can have been
   // registered for aborts.
   if (call->handoff.load() != aiw_call::kInBody) {
     metrics().leave();
-    job->remove_call(call);
+    call->job->remove_call(call);
   }
+  return end;
+}
 
-  if (outcome.kind == CallOutcome::Kind::kOk) {
-    bool valid;
-    if (output_needed_) {
-      if (!st.output) st.output = std::make_unique<Json>();
-      st.output->Parse(outcome.output_json.data(), outcome.output_json.size());
-      valid = !st.output->HasParseError();
-      if (valid) job->set_output(index_, st.output.get());
-    } else {
-      valid = !json_syntax_error(outcome.output_json);  // no document built
-    }
-    if (!valid) {
-      outcome.kind = CallOutcome::Kind::kError;
-      outcome.error_kind = ErrorKind::kPermanent;
-      outcome.message = "returned output that is not valid JSON";
-    } else if (keep_output_text_) {
-      st.output_text.assign(outcome.output_json);
-    }
+void StageNode::on_call_ok(aiw_call* call, std::string_view output_json) {
+  int64_t end = note_call_end(call);
+  Job* job = call->job;
+  StageState& st = job->stage(index_);
+  bool valid;
+  if (output_needed_) {
+    if (!st.output) st.output = std::make_unique<Json>();
+    st.output->Parse(output_json.data(), output_json.size());
+    valid = !st.output->HasParseError();
+    if (valid) job->set_output(index_, st.output.get());
+  } else {
+    valid = !json_syntax_error(output_json);  // no document built
   }
+  if (!valid) {
+    CallOutcome bad;
+    bad.kind = CallOutcome::Kind::kError;
+    bad.error_kind = ErrorKind::kPermanent;
+    bad.message = "returned output that is not valid JSON";
+    bad.from_plugin = true;
+    on_call_error(call, std::move(bad), end);
+    return;
+  }
+  if (keep_output_text_) st.output_text.assign(output_json);
+  st.status = StageStatus::kOk;
+  metrics().succeeded.add();
+  st.end_ns = end;
+  report_progress(core_, job, index_);
+  hand_off(call, true);
+}
+
+void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {
   if (outcome.kind == CallOutcome::Kind::kOk) {
-    st.status = StageStatus::kOk;
-    metrics().succeeded.add();
-  } else if (outcome.kind == CallOutcome::Kind::kError &&
-             outcome.error_kind == ErrorKind::kRetryable && schedule_retry(job, outcome)) {
+    on_call_ok(call, outcome.output_json);
+    return;
+  }
+  on_call_error(call, std::move(outcome), note_call_end(call));
+}
+
+void StageNode::on_call_error(aiw_call* call, CallOutcome&& outcome, int64_t end) {
+  Job* job = call->job;
+  if (outcome.kind == CallOutcome::Kind::kError &&
+      outcome.error_kind == ErrorKind::kRetryable && schedule_retry(job, outcome)) {
     metrics().retried.add();
     hand_off(call, false);
     return;
-  } else {
-    record_failure(job, outcome);
   }
-  st.end_ns = end;
+  record_failure(job, outcome);
+  job->stage(index_).end_ns = end;
   report_progress(core_, job, index_);
   hand_off(call, true);
 }

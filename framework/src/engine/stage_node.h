@@ -55,6 +55,9 @@ class StageNode {
 
   // Completion path of a call (any thread).
   void on_call_end(aiw_call* call, CallOutcome&& outcome);
+  // The same for a call the plugin completed with output_json (valid while this runs): the
+  // common end, which needs no CallOutcome.
+  void on_call_ok(aiw_call* call, std::string_view output_json);
   // Ends a backoff wait early (or when it is due): the job goes through run() again.
   void retry_now(Job* job);
 
@@ -68,6 +71,11 @@ class StageNode {
   void pass_on(Job* job, Ports* ports);
   // Marks a call's job as handled by the completion path, or leaves it to the body.
   void hand_off(aiw_call* call, bool pass);
+  // What every end does first: the latency, and the in-flight count of a call that outlived
+  // invoke(). Returns the end's clock reading.
+  int64_t note_call_end(aiw_call* call);
+  // An end that is not a success (error, abort, or output that is not JSON).
+  void on_call_error(aiw_call* call, CallOutcome&& outcome, int64_t end);
   bool schedule_retry(Job* job, const CallOutcome& outcome);
   void record_failure(Job* job, const CallOutcome& outcome);
   std::string describe() const;  // "stage 'detect' (yolo.detect)"
