@@ -256,13 +256,18 @@ struct StageAdapter {
   }
   static void destroy(void* instance) noexcept { delete static_cast<StageHolder*>(instance); }
   static void invoke(void* instance, aiw_call* call, const char* params_json, size_t len) noexcept {
+    auto* holder = static_cast<StageHolder*>(instance);
+    if (std::string_view(params_json, len) == holder->config_text) {
+      // The common case, kept free of the Json a job's own parameters need.
+      Call::guard(call, [&] { holder->stage->run(Call(call), holder->config); });
+      return;
+    }
+    invoke_with_own_params(holder, call, std::string_view(params_json, len));
+  }
+  // Parameters that hold a reference, resolved for this job: parsed for this call.
+  [[gnu::noinline]] static void invoke_with_own_params(StageHolder* holder, aiw_call* call,
+                                                       std::string_view params_text) noexcept {
     Call::guard(call, [&] {
-      auto* holder = static_cast<StageHolder*>(instance);
-      std::string_view params_text(params_json, len);
-      if (params_text == holder->config_text) {
-        holder->stage->run(Call(call), holder->config);
-        return;
-      }
       Json params;
       if (!parse_json(params_text, params)) {
         Call(call).fail_permanent("the stage's resolved parameters are not valid JSON");
