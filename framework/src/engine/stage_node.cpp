@@ -239,15 +239,8 @@ void StageNode::on_call_ok(aiw_call* call, std::string_view output_json) {
   int64_t end = note_call_end(call);
   Job* job = call->job;
   StageState& st = job->stage(index_);
-  bool valid;
-  if (output_needed_) {
-    if (!st.output) st.output = std::make_unique<Json>();
-    st.output->Parse(output_json.data(), output_json.size());
-    valid = !st.output->HasParseError();
-    if (valid) job->set_output(index_, st.output.get());
-  } else {
-    valid = !json_syntax_error(output_json);  // no document built
-  }
+  // A document only when a template reads this output; else a syntax check (no document).
+  bool valid = output_needed_ ? parse_output(job, output_json) : !json_syntax_error(output_json);
   if (!valid) {
     CallOutcome bad;
     bad.kind = CallOutcome::Kind::kError;
@@ -263,6 +256,16 @@ void StageNode::on_call_ok(aiw_call* call, std::string_view output_json) {
   st.end_ns = end;
   report_progress(core_, job, index_);
   hand_off(call, true);
+}
+
+// Out of line: RapidJSON's reader inlined here gave every call's end a large stack frame.
+[[gnu::noinline]] bool StageNode::parse_output(Job* job, std::string_view output_json) {
+  StageState& st = job->stage(index_);
+  if (!st.output) st.output = std::make_unique<Json>();
+  st.output->Parse(output_json.data(), output_json.size());
+  if (st.output->HasParseError()) return false;
+  job->set_output(index_, st.output.get());
+  return true;
 }
 
 void StageNode::on_call_end(aiw_call* call, CallOutcome&& outcome) {

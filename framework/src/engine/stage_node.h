@@ -74,6 +74,8 @@ class StageNode {
   // What every end does first: the latency, and the in-flight count of a call that outlived
   // invoke(). Returns the end's clock reading.
   int64_t note_call_end(aiw_call* call);
+  // Parses a call's output into its job's stage state, for the templates that read it.
+  bool parse_output(Job* job, std::string_view output_json);
   // An end that is not a success (error, abort, or output that is not JSON).
   void on_call_error(aiw_call* call, CallOutcome&& outcome, int64_t end);
   bool schedule_retry(Job* job, const CallOutcome& outcome);
