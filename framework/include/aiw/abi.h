@@ -17,7 +17,10 @@
  * and the address policy (refuse private, loopback, link-local... addresses at connect time,
  * the SSRF guard for URLs that come from users); at the end of aiw_http_response, the refused
  * address; and the outcome AIW_HTTP_BLOCKED. The host reads the new request fields only when
- * struct_size covers them, so 1.0 plugins keep working unchanged.
+ * struct_size covers them, so 1.0 plugins keep working unchanged. 1.2 added a promise, no
+ * field: when a job's parameters are exactly the `with` text given to create(), invoke() gets
+ * the very pointer create() got (see aiw_stage_type::invoke), so a plugin can tell them by
+ * address instead of comparing the text on every call.
  */
 #ifndef AIW_ABI_H_
 #define AIW_ABI_H_
@@ -30,7 +33,7 @@ extern "C" {
 #endif
 
 #define AIW_ABI_MAJOR 1
-#define AIW_ABI_MINOR 1
+#define AIW_ABI_MINOR 2
 
 /* The one symbol a plugin exports. */
 #define AIW_PLUGIN_ENTRY_NAME "aiw_plugin_v1"
@@ -169,7 +172,11 @@ typedef struct aiw_stage_type {
 
   /* Runs the stage for one job with its `with` resolved for that job. Must not block on I/O:
    * end the call through call_complete / call_fail now, or later from an http/timer callback.
-   * May be called concurrently from several threads. */
+   * May be called concurrently from several threads.
+   * Since 1.2 (a host whose abi_minor >= 2): when the resolved parameters are exactly the text
+   * create() got, params_json is the same pointer, with the same length; the host keeps that
+   * text alive and unchanged until destroy(). Parameters at another address may still hold
+   * the same text. */
   void (*invoke)(void* instance, aiw_call* call, const char* params_json, size_t params_len);
 } aiw_stage_type;
 

@@ -229,6 +229,15 @@ struct StageHolder {
   std::unique_ptr<Stage> stage;
   std::string config_text;
   Json config;
+  // create()'s own pointer when the host promises to pass it again for that same text (ABI
+  // 1.2), else null: then such parameters are known by address, with no text compare.
+  const char* host_config = nullptr;
+  size_t host_config_len = 0;
+
+  bool is_config(const char* params_json, size_t len) const {
+    if (params_json == host_config && len == host_config_len) return true;
+    return std::string_view(params_json, len) == config_text;
+  }
 };
 
 template <typename T>
@@ -237,6 +246,10 @@ struct StageAdapter {
     try {
       auto holder = std::make_unique<StageHolder>();
       holder->config_text.assign(config_json, config_len);
+      if (host() != nullptr && host()->abi_minor >= 2 && config_json != nullptr) {
+        holder->host_config = config_json;
+        holder->host_config_len = config_len;
+      }
       if (!parse_json(holder->config_text, holder->config)) {
         write_error(error, cap, "the stage's parameters are not valid JSON");
         return nullptr;
@@ -257,7 +270,7 @@ struct StageAdapter {
   static void destroy(void* instance) noexcept { delete static_cast<StageHolder*>(instance); }
   static void invoke(void* instance, aiw_call* call, const char* params_json, size_t len) noexcept {
     auto* holder = static_cast<StageHolder*>(instance);
-    if (std::string_view(params_json, len) == holder->config_text) {
+    if (holder->is_config(params_json, len)) {
       // The common case, kept free of the Json a job's own parameters need.
       Call::guard(call, [&] { holder->stage->run(Call(call), holder->config); });
       return;

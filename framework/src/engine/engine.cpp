@@ -78,7 +78,8 @@ Result<std::unique_ptr<Engine>> Engine::create(pipeline::PipelineSpec spec,
     metrics->stage = stage.id;
     metrics->stage_type = stage.uses;
     core->metrics.push_back(std::move(metrics));
-    // Made from the `with` block as written (references unresolved), once per stage.
+    // Made from the `with` block as written (references unresolved), once per stage. The
+    // spec's own string: StageNode passes this very pointer back for constant parameters.
     auto instance = plugin::PluginRegistry::create_instance(*type, stage.with_json);
     if (!instance.ok())
       return Status::error("stage '" + stage.id + "' (" + stage.uses + "): " + instance.error());

@@ -73,7 +73,13 @@ StageNode::StageNode(EngineCore& core, size_t index, plugin::StageInstance insta
   exec_ = std::make_unique<ExecNode>(core.graph, unlimited,
                                      [this](Job* job, Ports& ports) { run(job, ports); });
   const pipeline::StageSpec& s = spec();
-  if (s.with.is_constant()) constant_params_ = &s.with.constant_json();
+  if (s.with.is_constant()) {
+    // When the resolved text is the text create() got (no ${env...} was filled in), pass that
+    // very string: the plugin then knows it by its address (ABI 1.2's promise), and the spec
+    // keeps it alive and unchanged for as long as the instance lives.
+    const std::string& resolved = s.with.constant_json();
+    constant_params_ = resolved == s.with_json ? &s.with_json : &resolved;
+  }
   if (s.concurrency > 0) {
     queue_ = std::make_unique<queue_node<Job*>>(core.graph);
     limiter_ = std::make_unique<limiter_node<Job*>>(core.graph, s.concurrency);
