@@ -11,10 +11,6 @@
 #include <cstddef>
 #include <limits>
 
-aiw_call::aiw_call(aiw::engine::Job* job_in, aiw::engine::StageNode* node_in, int64_t start,
-                   int64_t deadline)
-    : job(job_in), node(node_in), start_ns(start), deadline_ns(deadline) {}
-
 void aiw_call::hold_job() {
   job->retain();
   holds_job = true;

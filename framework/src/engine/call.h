@@ -38,8 +38,10 @@ struct CallOutcome {
 }  // namespace aiw::engine
 
 struct aiw_call {
-  aiw_call(aiw::engine::Job* job, aiw::engine::StageNode* node, int64_t start_ns,
-           int64_t deadline_ns);
+  // Inline: one is made on every stage of every job.
+  aiw_call(aiw::engine::Job* job_in, aiw::engine::StageNode* node_in, int64_t start,
+           int64_t deadline)
+      : job(job_in), node(node_in), start_ns(start), deadline_ns(deadline) {}
   ~aiw_call() = default;
 
   void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
