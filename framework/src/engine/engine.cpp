@@ -23,6 +23,7 @@ void wire(EngineCore& core) {
   for (size_t i = 0; i < core.nodes.size(); ++i) {
     const auto& needs = core.spec.stages[i].needs;
     if (needs.empty()) core.roots.push_back(i);
+    if (needs.size() > 1) core.fan_ins.emplace_back(i, static_cast<int>(needs.size()));
     for (size_t up : needs) {
       make_edge(core.nodes[up]->exec(), core.nodes[i]->entry());
       ++successors[up];
@@ -117,9 +118,8 @@ Job* Engine::create_job(JobRequest&& request) {
   EngineCore& core = *impl_->core;
   size_t n = core.spec.stages.size();
   Job* job = Job::create(&core, std::move(request), n);  // its one reference is the graph's
-  for (size_t i = 0; i < n; ++i)
-    job->stage(i).pending_needs.store(static_cast<int>(core.spec.stages[i].needs.size()),
-                                      std::memory_order_relaxed);
+  for (const auto& [stage, needs] : core.fan_ins)
+    job->stage(stage).pending_needs.store(needs, std::memory_order_relaxed);
   job->terminals_left.store(core.terminal_count, std::memory_order_relaxed);
   return job;
 }

@@ -117,6 +117,9 @@ void EngineCore::finalize(Job* job, int64_t now) {
     result.error = std::move(ending.error);
     result.failed_stage = std::move(ending.failed_stage);
     result.retry_after_ms = ending.retry_after_ms;
+  } else if (whole_output_stage) {
+    std::string& text = job->stage(*whole_output_stage).output_text;
+    result.result_json = text.empty() ? std::string("null") : std::move(text);
   } else {
     pipeline::TemplateContext ctx;
     ctx.input = job->input();
@@ -126,10 +129,7 @@ void EngineCore::finalize(Job* job, int64_t now) {
     ctx.attempt = job->request().attempt;
     ctx.user_id = job->request().user_id;
     std::string error;
-    if (whole_output_stage) {
-      std::string& text = job->stage(*whole_output_stage).output_text;
-      result.result_json = text.empty() ? std::string("null") : std::move(text);
-    } else if (!spec.output.render(ctx, result.result_json, error)) {
+    if (!spec.output.render(ctx, result.result_json, error)) {
       result.status = JobResult::Status::kFailed;
       result.error_kind = ErrorKind::kPermanent;
       result.error = "cannot build the job's output: " + error;

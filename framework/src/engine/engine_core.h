@@ -60,6 +60,9 @@ struct EngineCore {
   tbb::flow::graph graph;
   std::vector<std::unique_ptr<StageNode>> nodes;
   std::vector<size_t> roots;  // stages with no needs
+  // Fan-in stages (more than one need) and how many: the only ones whose gate counts a job's
+  // finished upstreams (StageState::pending_needs), set for each job as it is made.
+  std::vector<std::pair<size_t, int>> fan_ins;
   int terminal_count = 0;     // stages nobody needs; the job is done when all are through
   std::unique_ptr<tbb::flow::function_node<Job*>> finish;
 };

@@ -29,7 +29,7 @@ struct EngineCore;
 enum class StageStatus : uint8_t { kPending, kOk, kFailed, kSkipped, kAborted };
 
 struct StageState {
-  std::atomic<int> pending_needs{0};  // upstreams still running (fan-in)
+  std::atomic<int> pending_needs{0};  // upstreams still running (fan-in stages only)
   StageStatus status = StageStatus::kPending;
   int attempts = 0;
   int64_t start_ns = 0;  // first invocation, steady clock
