@@ -94,8 +94,8 @@ void EngineCore::finalize(Job* job, int64_t now) {
     job->release();
     graph.release_wait();
   }
-  Job::Ending ending = job->finish();
   JobResult result;
+  const bool ran_to_end = job->finish(result);
   result.duration_ns = (now != 0 ? now : now_ns()) - job->start_ns();
   if (job->request().stage_timings) {
     result.stages.reserve(nodes.size());
@@ -111,12 +111,8 @@ void EngineCore::finalize(Job* job, int64_t now) {
           std::move(st.error));  // the job is released below: nothing reads it again
     }
   }
-  if (ending.ended_early) {
-    result.status = ending.status;
-    result.error_kind = ending.kind;
-    result.error = std::move(ending.error);
-    result.failed_stage = std::move(ending.failed_stage);
-    result.retry_after_ms = ending.retry_after_ms;
+  if (!ran_to_end) {
+    // finish() wrote how it ended; there is no output.
   } else if (whole_output_stage) {
     std::string& text = job->stage(*whole_output_stage).output_text;
     result.result_json = text.empty() ? std::string("null") : std::move(text);

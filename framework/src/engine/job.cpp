@@ -102,19 +102,17 @@ void Job::fail(JobResult::Status status, ErrorKind kind, std::string error, std:
   }
 }
 
-Job::Ending Job::finish() {
-  Ending e;
+bool Job::finish(JobResult& result) {
   int running = kRunning;
-  if (end_.compare_exchange_strong(running, kFinished, std::memory_order_acq_rel)) return e;
+  if (end_.compare_exchange_strong(running, kFinished, std::memory_order_acq_rel)) return true;
   std::lock_guard lock(mu_);
-  e.ended_early = true;
-  e.status = final_status_;
-  e.kind = error_kind_;
+  result.status = final_status_;
+  result.error_kind = error_kind_;
   // Moved: finish() runs once, and fail() changes nothing once the job ended early.
-  e.error = std::move(error_);
-  e.failed_stage = std::move(failed_stage_);
-  e.retry_after_ms = retry_after_ms_;
-  return e;
+  result.error = std::move(error_);
+  result.failed_stage = std::move(failed_stage_);
+  result.retry_after_ms = retry_after_ms_;
+  return false;
 }
 
 }  // namespace aiw::engine

@@ -92,15 +92,10 @@ class Job {
 
   // How the job ended, taken once when it finishes; later fail() calls change nothing.
   // Lock-free when the job did not end early.
-  struct Ending {
-    bool ended_early = false;
-    JobResult::Status status = JobResult::Status::kCompleted;
-    ErrorKind kind = ErrorKind::kNone;
-    std::string error;
-    std::string failed_stage;
-    int64_t retry_after_ms = -1;
-  };
-  Ending finish();
+  // Marks the job finished. Returns true when it ran to its end; when it had ended early
+  // (failed or cancelled), writes how into result's status, error_kind, error, failed_stage
+  // and retry_after_ms and returns false.
+  bool finish(JobResult& result);
   JobRequest& mutable_request() { return request_; }
   // True when the caller's reference is the only one left: no late callback (an HTTP answer
   // after a timeout, a log line about it) can read the job any more.
