@@ -119,26 +119,30 @@ void erase_op(aiw_call* call, uint64_t token) {
 
 }  // namespace
 
-bool end_call(aiw_call* call, CallOutcome&& outcome) {
+namespace {
+// What every end does first: wins the call's one end (false, logged, when it had already ended)
+// and aborts what the call started.
+bool claim_end(aiw_call* call, int ended_state, bool from_plugin) {
   int expected = aiw_call::kOpen;
-  int next = outcome.from_plugin ? aiw_call::kEndedByPlugin : aiw_call::kEndedByHost;
-  if (!call->state.compare_exchange_strong(expected, next)) {
-    log_second_end(call, expected, outcome.from_plugin);
+  if (!call->state.compare_exchange_strong(expected, ended_state)) {
+    log_second_end(call, expected, from_plugin);
     return false;
   }
   if (call->pending.load() != nullptr) abort_pending(call);  // seq_cst: see pending_state()
+  return true;
+}
+}  // namespace
+
+bool end_call(aiw_call* call, CallOutcome&& outcome) {
+  int ended = outcome.from_plugin ? aiw_call::kEndedByPlugin : aiw_call::kEndedByHost;
+  if (!claim_end(call, ended, outcome.from_plugin)) return false;
   call->node->on_call_end(call, std::move(outcome));
   call->release();  // the "until ended" reference
   return true;
 }
 
 bool complete_call(aiw_call* call, std::string_view output_json) {
-  int expected = aiw_call::kOpen;
-  if (!call->state.compare_exchange_strong(expected, aiw_call::kEndedByPlugin)) {
-    log_second_end(call, expected, true);
-    return false;
-  }
-  if (call->pending.load() != nullptr) abort_pending(call);  // seq_cst: see pending_state()
+  if (!claim_end(call, aiw_call::kEndedByPlugin, true)) return false;
   call->node->on_call_ok(call, output_json);
   call->release();  // the "until ended" reference
   return true;
