@@ -25,7 +25,7 @@ RATES="${RATES:-100 1000 2500 5000}"
 # ACTIVE_LIMIT (0): the gateway's MAX_ACTIVE_JOBS_PER_USER; production runs with 10. With no worker
 # draining, keep USERS * 10 above the jobs a run sends (e.g. USERS=100000 for 3,000/s for 30 s)
 # SETUP_SQL (unset): SQL run once after migrating, e.g. an older trigger for a schema A/B test
-# SSE_STREAMS (1000): event streams held open in the SSE step; SSE_POST_RATE (1000) and
+# SSE_STREAMS (1000; 0 skips the step): event streams held open in the SSE step; SSE_POST_RATE (1000) and
 # SSE_POST_SECONDS (15): the POST load alongside them; SSE_GAP_MS (700): between the statements
 # that drive the events (15 statements for 1,000 streams)
 DURATION="${DURATION:-60}"
@@ -159,6 +159,10 @@ echo "pgbench -c 16: $pgb16b tps"
 # statements would (see there), while open_loop sends POSTs at SSE_POST_RATE and GETs at
 # GET_RATE: 1,000 open streams must not starve other requests (issue 4). Compare its POST line
 # with the plain step at the same rate above.
+if [ "$SSE_STREAMS" = 0 ]; then
+  echo "== SSE step skipped (SSE_STREAMS=0)"
+  exit 0
+fi
 echo "== SSE: $SSE_STREAMS streams of GET /v1/jobs/{id}/events receiving events, POST ${SSE_POST_RATE}/s + GET ${GET_RATE}/s alongside for ${SSE_POST_SECONDS} s"
 psql -c "truncate analysis_jobs" 2>/dev/null
 psql -c "checkpoint"
