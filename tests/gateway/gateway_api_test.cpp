@@ -2,6 +2,7 @@
 // premium priority, limits, cancel and retry, listing, events, health and metrics.
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <thread>
 
 #include "gateway_test_support.h"
@@ -106,6 +107,98 @@ TEST_F(GatewayTest, EleventhActiveJobOfAUserIs429WithASentence) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(accepted.load(), 10);
   EXPECT_EQ(limited.load(), 5);
+}
+
+TEST_F(GatewayTest, ARepeatedIdempotencyKeyStoresOneJobAndAnswersWithThatJob) {
+  pipeline("echo", kEchoPipeline);
+  auto worker = start_worker();
+  auto gw = start_gateway();
+  wait_live_worker("echo");
+  std::string user = add_user(), other = add_user();
+  const std::string body = R"({"type":"echo","input":{"x":7}})";
+  auto post = [&](const std::string& who, const std::string& json, const std::string& key) {
+    return request("POST", base_ + "/v1/jobs", user_token(who), json, "application/json", 20000,
+                   {"Idempotency-Key: " + key});
+  };
+  Http first = post(user, body, "order-42");
+  ASSERT_EQ(first.status, 202) << first.body;
+  std::string id = field(first.body, "id");
+
+  Http again = post(user, R"({"input":{"x":7},"type":"echo"})", "order-42");  // same job, other key order
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(field(again.body, "id"), id);
+  EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(again.header("Location"), "/v1/jobs/" + id);
+  EXPECT_EQ(scalar("select count(*) from analysis_jobs where user_id = '" + user + "'"), "1");
+
+  Http reused = post(user, R"({"type":"echo","input":{"x":8}})", "order-42");
+  EXPECT_EQ(reused.status, 422) << reused.body;
+  EXPECT_NE(reused.body.find(id), std::string::npos) << reused.body;
+
+  Http someone_else = post(other, body, "order-42");  // keys are per user
+  ASSERT_EQ(someone_else.status, 202) << someone_else.body;
+  EXPECT_NE(field(someone_else.body, "id"), id);
+
+  Http no_key = request("POST", base_ + "/v1/jobs", user_token(user), body);
+  EXPECT_EQ(no_key.status, 202) << no_key.body;
+  EXPECT_EQ(scalar("select count(*) from analysis_jobs where user_id = '" + user + "'"), "2");
+
+  // Still the same job once it has finished: the replay shows it as it is now.
+  ASSERT_TRUE(eventually([&] {
+    return scalar("select status from analysis_jobs where id = '" + id + "'") == "completed";
+  }));
+  Http later = post(user, body, "order-42");
+  ASSERT_EQ(later.status, 200) << later.body;
+  EXPECT_EQ(field(later.body, "status"), "completed");
+  EXPECT_EQ(field(later.body, "result"), R"({"value":7})");
+}
+
+TEST_F(GatewayTest, ConcurrentRequestsWithOneIdempotencyKeyStoreOneJob) {
+  pipeline("slow", kSlowPipeline);
+  auto worker = start_worker({{"WORKER_CONCURRENCY", "1"}});
+  auto gw = start_gateway();
+  wait_live_worker("slow");
+  std::string user = add_user();
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::vector<Http> answers;
+  for (int i = 0; i < 20; ++i)
+    threads.emplace_back([&] {
+      Http r = request("POST", base_ + "/v1/jobs", user_token(user), R"({"type":"slow","input":{"ms":30000}})",
+                       "application/json", 20000, {"Idempotency-Key: one-click"});
+      std::lock_guard lock(mu);
+      answers.push_back(r);
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(scalar("select count(*) from analysis_jobs where user_id = '" + user + "'"), "1");
+  std::string id = scalar("select id from analysis_jobs where user_id = '" + user + "'");
+  int created = 0;
+  for (const Http& r : answers) {
+    if (r.status == 202) ++created;
+    if (r.status == 202 || r.status == 200)
+      EXPECT_EQ(field(r.body, "id"), id) << r.body;
+    else
+      EXPECT_EQ(r.status, 409) << r.body;  // sent in the same batch as the first
+  }
+  EXPECT_EQ(created, 1);
+}
+
+TEST_F(GatewayTest, WithTheFlagOffARepeatedIdempotencyKeyAnswersTheFirstRunWithoutRunningAgain) {
+  pipeline("echo", kEchoPipeline);
+  auto gw = start_gateway({{"GATEWAY_ASYNC_DEFAULT", "false"}});
+  std::string user = add_user();
+  auto post = [&] {
+    return request("POST", base_ + "/v1/jobs", user_token(user), R"({"type":"echo","input":{"x":3}})",
+                   "application/json", 20000, {"Idempotency-Key: 5b0d1c1e-run-once"});
+  };
+  Http first = post();
+  ASSERT_EQ(first.status, 200) << first.body;
+  Http again = post();
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(field(again.body, "id"), field(first.body, "id"));
+  EXPECT_EQ(field(again.body, "result"), R"({"value":3})");
+  EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(scalar("select count(*) || ' ' || max(attempts) from analysis_jobs"), "1 1");
 }
 
 TEST_F(GatewayTest, PerAddressRateLimitAnswers429WithRetryAfter) {

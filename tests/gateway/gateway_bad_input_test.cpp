@@ -60,6 +60,16 @@ TEST_F(GatewayBadInput, UnknownFieldIs400NamingIt) {
   EXPECT_EQ(code(in_input), "invalid_input");
 }
 
+TEST_F(GatewayBadInput, AnIdempotencyKeyTooLongOrNotAsciiIs400) {
+  for (const std::string& key : {std::string(256, 'k'), std::string("caf\xc3\xa9")}) {
+    Http r = request("POST", base_ + "/v1/jobs", token_, R"({"type":"echo","input":{"x":1}})", "application/json",
+                     20000, {"Idempotency-Key: " + key});
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(code(r), "invalid_idempotency_key") << r.body;
+  }
+  EXPECT_EQ(scalar("select count(*) from analysis_jobs"), "0");
+}
+
 TEST_F(GatewayBadInput, WrongTypesAre400WithAJsonPointer) {
   Http r = post(R"({"type":"echo","input":{"x":"seven"}})", token_);
   EXPECT_EQ(r.status, 400);

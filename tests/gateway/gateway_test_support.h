@@ -41,10 +41,11 @@ inline size_t append_to(char* data, size_t size, size_t n, void* out) {
 
 inline Http request(const std::string& method, const std::string& url, const std::string& token = "",
                     const std::string& body = "", const std::string& content_type = "application/json",
-                    long timeout_ms = 20000) {
+                    long timeout_ms = 20000, const std::vector<std::string>& extra_headers = {}) {
   Http reply;
   CURL* curl = curl_easy_init();
   curl_slist* headers = nullptr;
+  for (const auto& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
   if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
   if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
   headers = curl_slist_append(headers, "Expect:");

@@ -227,6 +227,59 @@ TEST_F(QueueTest, AnExistingAuthSchemaIsLeftUntouched) {
                      "and table_name = 'users' and column_name = 'marker'")[0].as<int>(), 1);
 }
 
+TEST_F(QueueTest, AtTheActiveLimitARepeatedIdempotencyKeyGetsItsJobAndANewKeyIsRefused) {
+  std::string user = add_user();
+  pqxx::connection c(url_);
+  pqxx::nontransaction tx(c);
+  auto enqueue = [&](const std::vector<std::string>& keys) {
+    std::string jobs = "[";
+    for (const auto& k : keys)
+      jobs += std::string(jobs.size() > 1 ? "," : "") + R"({"user_id":")" + user +
+              R"(","type":"echo","input":{"n":1},"idempotency_key":")" + k + R"("})";
+    std::vector<std::string> answers;
+    for (const auto& row : tx.exec("select coalesce(out_refused, 'stored') from aiw_enqueue_jobs(" +
+                                   tx.quote(jobs + "]") + "::jsonb) order by out_ord"))
+      answers.push_back(row[0].c_str());
+    return answers;
+  };
+  std::vector<std::string> ten;
+  for (int i = 0; i < 10; ++i) ten.push_back("k" + std::to_string(i));
+  EXPECT_EQ(enqueue(ten), std::vector<std::string>(10, "stored"));
+  // A key of a stored job is answered with that job, even twice in one batch; a new key counts.
+  EXPECT_EQ(enqueue({"k3", "k11", "k3"}), (std::vector<std::string>{"duplicate", "active_limit", "duplicate"}));
+  EXPECT_EQ(scalar("select count(*) from analysis_jobs"), "10");
+  tx.exec("delete from analysis_jobs");
+  // A new key twice in one batch (two requests at the same moment): the first one is stored.
+  EXPECT_EQ(enqueue({"twice", "twice"}), (std::vector<std::string>{"stored", "idempotency_in_progress"}));
+  EXPECT_EQ(scalar("select count(*) from analysis_jobs"), "1");
+}
+
+// A keyed enqueue (Idempotency-Key, migration 0011) looks each key up by its unique index. With
+// an empty table's statistics the planner hashed the whole table instead, and that generic plan
+// stayed for the connection's life: every later batch read every row.
+TEST_F(QueueTest, AKeyedEnqueueLooksItsKeysUpByIndexEvenWithThePlanOfAnEmptyTable) {
+  std::string user = add_user();
+  pqxx::connection c(url_);
+  auto batch = [&](const std::string& key) {
+    return R"([{"user_id":")" + user + R"(","type":"echo","idempotency_key":")" + key + R"("}])";
+  };
+  {
+    pqxx::nontransaction tx(c);
+    tx.exec("analyze analysis_jobs");  // statistics of an empty table
+    tx.exec("set aiw.max_active_jobs_per_user = 0");
+    tx.exec("select * from aiw_enqueue_jobs(" + tx.quote(batch("first")) + "::jsonb)");  // plans now
+    tx.exec("insert into analysis_jobs (user_id, type, idempotency_key) select '" + user +
+            "', 'echo', 'bulk-' || g from generate_series(1, 5000) g");
+  }
+  pqxx::work tx(c);
+  pqxx::row again = tx.exec1("select out_refused from aiw_enqueue_jobs(" + tx.quote(batch("first")) + "::jsonb)");
+  EXPECT_EQ(std::string(again[0].c_str()), "duplicate");
+  pqxx::row fresh = tx.exec1("select out_refused from aiw_enqueue_jobs(" + tx.quote(batch("bulk-77x")) + "::jsonb)");
+  EXPECT_TRUE(fresh[0].is_null());
+  EXPECT_EQ(tx.exec1("select seq_scan from pg_stat_xact_user_tables where relname = 'analysis_jobs'")[0].as<int>(), 0)
+      << "a keyed enqueue read the whole table";
+}
+
 // JIT compiled the enqueue function's plan for ~30 ms a call (bench/README.md "Gateway"): aiw's
 // connections turn it off, and so do the hot-path functions for any other caller.
 TEST_F(QueueTest, AiwConnectionsAndHotPathFunctionsRunWithoutJit) {
@@ -234,7 +287,7 @@ TEST_F(QueueTest, AiwConnectionsAndHotPathFunctionsRunWithoutJit) {
   ASSERT_TRUE(conn.ok()) << conn.status().message();
   pqxx::nontransaction tx(**conn);
   EXPECT_EQ(std::string(tx.exec1("show jit")[0].c_str()), "off");
-  for (const char* fn : {"aiw_enqueue_jobs", "aiw_claim_jobs"})
+  for (const char* fn : {"aiw_enqueue_jobs", "aiw_enqueue_keyed_jobs", "aiw_claim_jobs"})
     EXPECT_EQ(tx.exec1(std::string("select 'jit=off' = any(proconfig) from pg_proc where proname = '") +
                        fn + "'")[0].as<bool>(), true)
         << fn;

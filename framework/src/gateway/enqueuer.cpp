@@ -4,6 +4,8 @@
 
 #include <pqxx/pqxx>
 
+#include <string_view>
+
 #include "obs/log.h"
 #include "queue/db.h"
 #include "queue/session.h"
@@ -30,10 +32,20 @@ std::string batch_json(const Batch& batch) {
     w.Key("status"); w.String(r.status);
     if (!r.worker_id.empty()) { w.Key("worker_id"); w.String(r.worker_id); }
     w.Key("run_by"); w.String(r.run_by);
+    if (!r.idempotency_key.empty()) { w.Key("idempotency_key"); w.String(r.idempotency_key); }
     w.EndObject();
   }
   w.EndArray();
   return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// aiw_enqueue_jobs' out_refused (migrations 0010, 0011).
+EnqueueResult::Kind refusal_kind(std::string_view refused) {
+  if (refused == "active_limit") return EnqueueResult::Kind::kOverLimit;
+  if (refused == "duplicate") return EnqueueResult::Kind::kDuplicate;
+  if (refused == "idempotency_mismatch") return EnqueueResult::Kind::kKeyMismatch;
+  if (refused == "idempotency_in_progress") return EnqueueResult::Kind::kKeyInProgress;
+  return EnqueueResult::Kind::kError;
 }
 
 }  // namespace
@@ -97,13 +109,16 @@ void Enqueuer::run() {
           for (const auto& row : rows) {
             size_t i = static_cast<size_t>(row[0].as<int>() - 1);
             if (i >= results.size()) continue;
+            EnqueueResult& result = results[i];
+            if (!row[1].is_null()) result.id = row[1].c_str();
             if (row[2].is_null()) {
-              results[i].kind = EnqueueResult::Kind::kAccepted;
-              results[i].id = row[1].c_str();
+              result.kind = EnqueueResult::Kind::kAccepted;
               if (batch[i].request.status == "pending") pending_types.push_back(batch[i].request.type);
             } else {
-              results[i].kind = EnqueueResult::Kind::kOverLimit;
-              results[i].active = row[3].as<int>();
+              result.kind = refusal_kind(row[2].c_str());
+              result.active = row[3].as<int>();
+              if (result.kind == EnqueueResult::Kind::kError)
+                result.message = std::string("the database refused the job: ") + row[2].c_str();
             }
           }
         });

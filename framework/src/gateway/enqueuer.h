@@ -23,12 +23,22 @@ struct EnqueueRequest {
   std::string status = "pending";
   std::string worker_id;
   std::string run_by = "worker";
+  // The client's Idempotency-Key (empty: none): stored at most once per user and key.
+  std::string idempotency_key;
 };
 
 struct EnqueueResult {
-  enum class Kind { kAccepted, kOverLimit, kUnavailable, kError };
+  enum class Kind {
+    kAccepted,
+    kOverLimit,
+    kDuplicate,      // the user's job with this Idempotency-Key and the same job: id
+    kKeyMismatch,    // the key is the user's job id with another type, input or priority
+    kKeyInProgress,  // an earlier request of the same batch carries the same key
+    kUnavailable,
+    kError
+  };
   Kind kind = Kind::kError;
-  std::string id;       // kAccepted
+  std::string id;       // kAccepted, kDuplicate, kKeyMismatch
   int active = 0;       // kOverLimit: the user's active jobs
   std::string message;  // kUnavailable, kError
 };

@@ -2,6 +2,7 @@
 
 #include <aiw/json.h>
 
+#include "gateway/enqueue_answers.h"
 #include "obs/log.h"
 #include "queue/cache_key.h"
 #include "worker/outcome.h"
@@ -42,14 +43,7 @@ void finish(Gateway::Impl& g, queue::JobOutcome outcome, const std::string& type
 void start_run(Gateway::Impl& g, const EnqueueRequest& request, const std::string& cached_result,
                const std::string& cache_key, const worker::Pipeline* pipeline, Reply reply) {
   g.enqueuer->submit(request, [&g, request, cached_result, cache_key, pipeline, reply](EnqueueResult r) {
-    if (r.kind == EnqueueResult::Kind::kOverLimit) {
-      g.metrics.over_active_limit.add();
-      return reply.error(429, "too_many_active_jobs",
-                         "you already have " + std::to_string(r.active) +
-                             " jobs pending or processing, the most allowed; wait for one to finish or cancel one");
-    }
-    if (r.kind == EnqueueResult::Kind::kUnavailable) return reply.unavailable(r.message);
-    if (r.kind != EnqueueResult::Kind::kAccepted) return reply.error(500, "internal", r.message);
+    if (answer_not_stored(g, r, request.user_id, reply)) return;
     g.monitor->hold(r.id);
     queue::JobOutcome outcome;
     outcome.id = r.id;
@@ -88,20 +82,14 @@ void start_run(Gateway::Impl& g, const EnqueueRequest& request, const std::strin
 
 }  // namespace
 
-void run_in_process(Gateway::Impl& g, const std::string& user_id, const std::string& type,
-                    const std::string& input_json, int priority, Reply reply) {
-  const worker::Pipeline* pipeline = g.pipelines.find(type);
-  EnqueueRequest request;
-  request.user_id = user_id;
-  request.type = type;
-  request.input_json = input_json;
-  request.priority = priority;
+void run_in_process(Gateway::Impl& g, EnqueueRequest request, Reply reply) {
+  const worker::Pipeline* pipeline = g.pipelines.find(request.type);
   request.max_attempts = 1;
   request.status = "processing";
   request.worker_id = g.id;
   request.run_by = "gateway";
   if (!pipeline->cached) return start_run(g, request, "", "", pipeline, std::move(reply));
-  auto key = queue::cache_key(type, pipeline->version, input_json);
+  auto key = queue::cache_key(request.type, pipeline->version, request.input_json);
   std::string k = key ? *key : "";
   g.db->post(
       [&g, request, k, pipeline, reply](queue::JobStore& store) {

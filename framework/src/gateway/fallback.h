@@ -12,7 +12,8 @@
 
 namespace aiw::gateway {
 
-void run_in_process(Gateway::Impl& g, const std::string& user_id, const std::string& type,
-                    const std::string& input_json, int priority, Reply reply);
+// `request` is the job as the caller asked for it (user, type, input, priority, key); the
+// in-process run's own fields (status, worker, attempts) are set here.
+void run_in_process(Gateway::Impl& g, EnqueueRequest request, Reply reply);
 
 }  // namespace aiw::gateway

@@ -7,6 +7,7 @@
 #include "gateway/routes.h"
 #include "gateway/base64url.h"
 #include "gateway/canary.h"
+#include "gateway/enqueue_answers.h"
 #include "gateway/fallback.h"
 #include "gateway/gateway_impl.h"
 #include "gateway/jwt_claims.h"
@@ -28,11 +29,26 @@ struct NewJobRequest {
   std::string input_json;
   std::string user_id;
   int priority = 5;
+  std::string idempotency_key;  // empty: none
 };
+
+// The Idempotency-Key header: 1-255 visible ASCII characters (a UUID is a good one).
+bool valid_idempotency_key(std::string_view key) {
+  if (key.empty() || key.size() > 255) return false;
+  for (char c : key)
+    if (c < 0x20 || c > 0x7e) return false;
+  return true;
+}
 
 // Checks the body of POST /v1/jobs; answers the error itself and returns nullopt when bad.
 std::optional<NewJobRequest> parse_new_job(Gateway::Impl& g, const net::ServerRequest& req,
                                            const Caller& caller, const Reply& reply) {
+  std::string_view key = req.header("idempotency-key");
+  if (!key.empty() && !valid_idempotency_key(key)) {
+    reply.error(400, "invalid_idempotency_key",
+                "the Idempotency-Key header must be 1 to 255 visible ASCII characters, e.g. a UUID");
+    return std::nullopt;
+  }
   std::string_view content_type = req.header("content-type");
   if (content_type.substr(0, 16) != "application/json") {
     reply.error(415, "unsupported_media_type", "send the job as JSON with Content-Type: application/json");
@@ -52,6 +68,7 @@ std::optional<NewJobRequest> parse_new_job(Gateway::Impl& g, const net::ServerRe
     }
   }
   NewJobRequest job;
+  job.idempotency_key = key;
   const JsonValue* type = find_member(body, "type");
   if (type == nullptr || !type->IsString()) {
     reply.error(400, "invalid_field", "type must be a string naming a job type", "/type");
@@ -140,39 +157,27 @@ void post_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
   Flag flag = g.monitor->flag(job->type);
   bool async = flag.async_enabled && in_canary(job->user_id, job->type, flag.canary_percent) &&
                g.monitor->has_live_worker(job->type);
-  if (!async) {
-    run_in_process(g, job->user_id, job->type, job->input_json, job->priority, std::move(reply));
-    return;
-  }
   EnqueueRequest request;
   request.user_id = job->user_id;
   request.type = job->type;
   request.input_json = job->input_json;
   request.priority = job->priority;
-  GatewayMetrics* metrics = &g.metrics;
+  request.idempotency_key = job->idempotency_key;
+  if (!async) {
+    run_in_process(g, std::move(request), std::move(reply));
+    return;
+  }
   int64_t poll_after = g.config.poll_interval_ms;
-  std::string type = job->type;
-  g.enqueuer->submit(std::move(request), [reply, metrics, poll_after, type](EnqueueResult r) {
-    switch (r.kind) {
-      case EnqueueResult::Kind::kAccepted: {
-        metrics->accepted(type, false);
-        std::string location = "/v1/jobs/" + r.id;
-        auto response = net::ServerResponse::json(
-            202, R"({"id":")" + r.id + R"(","status":"pending","location":")" + location +
-                     R"(","poll_after_ms":)" + std::to_string(poll_after) + "}");
-        response.set_header("Location", location);
-        reply.send(std::move(response));
-        return;
-      }
-      case EnqueueResult::Kind::kOverLimit:
-        metrics->over_active_limit.add();
-        reply.error(429, "too_many_active_jobs",
-                    "you already have " + std::to_string(r.active) +
-                        " jobs pending or processing, the most allowed; wait for one to finish or cancel one");
-        return;
-      case EnqueueResult::Kind::kUnavailable: reply.unavailable(r.message); return;
-      case EnqueueResult::Kind::kError: reply.error(500, "internal", r.message); return;
-    }
+  std::string type = job->type, user_id = job->user_id;
+  g.enqueuer->submit(std::move(request), [&g, reply, poll_after, type, user_id](EnqueueResult r) {
+    if (answer_not_stored(g, r, user_id, reply)) return;
+    g.metrics.accepted(type, false);
+    std::string location = "/v1/jobs/" + r.id;
+    auto response = net::ServerResponse::json(
+        202, R"({"id":")" + r.id + R"(","status":"pending","location":")" + location +
+                 R"(","poll_after_ms":)" + std::to_string(poll_after) + "}");
+    response.set_header("Location", location);
+    reply.send(std::move(response));
   });
 }
 
