@@ -17,7 +17,7 @@ bash packaging/build.sh build -DAIW_BUILD_TESTS=ON -DAIW_BUILD_BENCH=ON
 if [ "${AIW_SKIP_SANITIZE:-0}" != "1" ]; then
   echo "== build and test with AddressSanitizer + UndefinedBehaviorSanitizer =="
   bash packaging/build.sh build-asan -DAIW_SANITIZE=ON -DAIW_BUILD_TESTS=ON -DAIW_BUILD_BENCH=OFF
-  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 \
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$root/packaging/lsan.supp" \
      UBSAN_OPTIONS="print_stacktrace=1:suppressions=$root/packaging/ubsan.supp" \
      ctest --output-on-failure --no-tests=error -j "$jobs" --timeout 600)
 fi
