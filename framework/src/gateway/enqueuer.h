@@ -32,7 +32,7 @@ struct EnqueueResult {
     kAccepted,
     kOverLimit,
     kDuplicate,      // the user's job with this Idempotency-Key and the same job: id
-    kKeyMismatch,    // the key is the user's job id with another type, input or priority
+    kKeyMismatch,    // the key belongs to the user's job id, which has another type, input or priority
     kKeyInProgress,  // an earlier request of the same batch carries the same key
     kUnavailable,
     kError

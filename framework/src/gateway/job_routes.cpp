@@ -24,14 +24,6 @@ std::optional<std::string> own_filter(const Caller& caller) {
   return caller.claims.sub;
 }
 
-struct NewJobRequest {
-  std::string type;
-  std::string input_json;
-  std::string user_id;
-  int priority = 5;
-  std::string idempotency_key;  // empty: none
-};
-
 // The Idempotency-Key header: 1-255 visible ASCII characters (a UUID is a good one).
 bool valid_idempotency_key(std::string_view key) {
   if (key.empty() || key.size() > 255) return false;
@@ -40,8 +32,9 @@ bool valid_idempotency_key(std::string_view key) {
   return true;
 }
 
-// Checks the body of POST /v1/jobs; answers the error itself and returns nullopt when bad.
-std::optional<NewJobRequest> parse_new_job(Gateway::Impl& g, const net::ServerRequest& req,
+// Checks POST /v1/jobs (body and Idempotency-Key) and returns the job as asked for; answers the
+// error itself and returns nullopt when bad.
+std::optional<EnqueueRequest> parse_new_job(Gateway::Impl& g, const net::ServerRequest& req,
                                            const Caller& caller, const Reply& reply) {
   std::string_view key = req.header("idempotency-key");
   if (!key.empty() && !valid_idempotency_key(key)) {
@@ -67,7 +60,7 @@ std::optional<NewJobRequest> parse_new_job(Gateway::Impl& g, const net::ServerRe
       return std::nullopt;
     }
   }
-  NewJobRequest job;
+  EnqueueRequest job;
   job.idempotency_key = key;
   const JsonValue* type = find_member(body, "type");
   if (type == nullptr || !type->IsString()) {
@@ -157,19 +150,13 @@ void post_job(Gateway::Impl& g, const net::ServerRequest& req, Reply reply) {
   Flag flag = g.monitor->flag(job->type);
   bool async = flag.async_enabled && in_canary(job->user_id, job->type, flag.canary_percent) &&
                g.monitor->has_live_worker(job->type);
-  EnqueueRequest request;
-  request.user_id = job->user_id;
-  request.type = job->type;
-  request.input_json = job->input_json;
-  request.priority = job->priority;
-  request.idempotency_key = job->idempotency_key;
   if (!async) {
-    run_in_process(g, std::move(request), std::move(reply));
+    run_in_process(g, std::move(*job), std::move(reply));
     return;
   }
   int64_t poll_after = g.config.poll_interval_ms;
   std::string type = job->type, user_id = job->user_id;
-  g.enqueuer->submit(std::move(request), [&g, reply, poll_after, type, user_id](EnqueueResult r) {
+  g.enqueuer->submit(std::move(*job), [&g, reply, poll_after, type, user_id](EnqueueResult r) {
     if (answer_not_stored(g, r, user_id, reply)) return;
     g.metrics.accepted(type, false);
     std::string location = "/v1/jobs/" + r.id;
